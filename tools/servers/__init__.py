@@ -1,0 +1,1 @@
+"""The bundled MCP tool servers. Each module exposes `build() -> MCPServer`."""
