@@ -1,4 +1,5 @@
-"""Tools: the shared tool types, the Toolset protocol, and the bundled MCP tool servers."""
+"""Tools: the shared tool types, the Toolset protocol, Python function tools, and the bundled MCP tool
+servers (`python -m tools NAME`)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from tools._types import (
     ToolSpec,
     new_call_id,
 )
+from tools.function import FunctionTool, FunctionToolset, serve_functions, tool
 
 __all__ = [
     "AudioContent",
     "ContentBlock",
+    "FunctionTool",
+    "FunctionToolset",
     "ImageContent",
     "ResourceContent",
     "TextContent",
@@ -26,4 +30,6 @@ __all__ = [
     "ToolSpec",
     "Toolset",
     "new_call_id",
+    "serve_functions",
+    "tool",
 ]
