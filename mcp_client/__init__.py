@@ -1,0 +1,52 @@
+"""MCP client: config, transports (stdio, streamable HTTP, WebSocket) and the manager that registers tools.
+
+The only package (with the tool servers in `tools/`) that imports the `mcp` SDK.
+"""
+
+from __future__ import annotations
+
+from mcp_client._connection import ServerState, ServerStatus
+from mcp_client.config import (
+    HttpSource,
+    McpClientConfig,
+    McpServerConfig,
+    McpServerSource,
+    ProcessSource,
+    ServerSource,
+    WebSocketSource,
+)
+from mcp_client.errors import (
+    MCPClientError,
+    MCPConfigError,
+    MCPConnectError,
+    MCPServerDownError,
+    ToolNotFoundError,
+)
+from mcp_client.manager import MCPClientManager, RegisteredTool
+
+# The names mistral.rs's Python API uses, so its code ports by changing the import.
+McpClientConfigPy = McpClientConfig
+McpServerConfigPy = McpServerConfig
+McpServerSourcePy = McpServerSource
+
+__all__ = [
+    "HttpSource",
+    "MCPClientError",
+    "MCPClientManager",
+    "MCPConfigError",
+    "MCPConnectError",
+    "MCPServerDownError",
+    "McpClientConfig",
+    "McpClientConfigPy",
+    "McpServerConfig",
+    "McpServerConfigPy",
+    "McpServerSource",
+    "McpServerSourcePy",
+    "ProcessSource",
+    "RegisteredTool",
+    "ServerSource",
+    "ServerState",
+    "ServerStatus",
+    "ToolNotFoundError",
+    "WebSocketSource",
+]
