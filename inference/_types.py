@@ -65,7 +65,11 @@ class Usage:
     cached_tokens: int = 0
     """Prompt tokens that were already in the KV cache and were not evaluated again."""
     prompt_secs: float = 0.0
+    """Time to the first generated token: evaluating the prompt and sampling once."""
     decode_secs: float = 0.0
+    """Time after the first token."""
+    decode_tokens: int = 0
+    """Tokens generated within `decode_secs` (all but the first)."""
 
     @property
     def evaluated_prompt_tokens(self) -> int:
@@ -77,7 +81,7 @@ class Usage:
 
     @property
     def decode_tokens_per_sec(self) -> float:
-        return self.completion_tokens / self.decode_secs if self.decode_secs > 0 else 0.0
+        return self.decode_tokens / self.decode_secs if self.decode_secs > 0 else 0.0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -86,6 +90,7 @@ class Usage:
             cached_tokens=self.cached_tokens + other.cached_tokens,
             prompt_secs=self.prompt_secs + other.prompt_secs,
             decode_secs=self.decode_secs + other.decode_secs,
+            decode_tokens=self.decode_tokens + other.decode_tokens,
         )
 
 

@@ -1,0 +1,316 @@
+"""The llama.cpp backend: a GGUF model loaded with llama-cpp-python, behind the `Backend` protocol.
+
+llama.cpp is blocking and not thread-safe: every call into it runs in a worker thread, one at a
+time per loaded model (a CapacityLimiter of 1). The prompt is rendered the same way every round,
+so llama.cpp's prefix match re-evaluates only the tokens a round adds.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import TracebackType
+
+import anyio
+import llama_cpp
+
+from inference import toolprompt
+from inference._hardware import physical_cores
+from inference._types import (
+    ChatRequest,
+    ChatResponse,
+    FinishReason,
+    Message,
+    ModelInfo,
+    ResponseDone,
+    StreamItem,
+    TextDelta,
+    Usage,
+)
+from inference.errors import ContextOverflowError, InferenceError, ModelLoadError
+from inference.llama_cpp_grammar import compile_grammar, tool_call_gbnf
+from inference.models import resolve_model
+from inference.templates import ChatTemplate
+
+_STOP_PIECES = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")
+
+
+def _check_gguf(path: Path) -> None:
+    try:
+        with path.open("rb") as file:
+            magic = file.read(4)
+    except OSError as exc:
+        raise ModelLoadError(str(path), exc.strerror or str(exc)) from None
+    if magic != b"GGUF":
+        raise ModelLoadError(str(path), f"not a GGUF file (starts with {magic!r}, expected b'GGUF')")
+
+
+class LlamaCppBackend:
+    """A local GGUF model. `async with LlamaCppBackend("smollm2-135m") as backend: ...`
+
+    Args:
+        model: A GGUF path, a directory holding one GGUF, or an embedded alias (default `smollm2-135m`).
+        n_ctx: Context window in tokens.
+        n_threads: CPU threads; defaults to the physical core count (llama-cpp-python's default is half).
+        n_batch: Prompt tokens evaluated per batch.
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        *,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        n_batch: int = 512,
+        model_id: str | None = None,
+    ) -> None:
+        self._model_ref = model
+        self._n_ctx = n_ctx
+        self._n_threads = n_threads or physical_cores()
+        self._n_batch = n_batch
+        self._model_id = model_id
+        self._llm: llama_cpp.Llama | None = None
+        self._path: Path | None = None
+        self._template: ChatTemplate | None = None
+        self._stop_tokens: frozenset[int] = frozenset()
+        self._limiter = anyio.CapacityLimiter(1)
+        self._grammars: dict[str, llama_cpp.LlamaGrammar] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> LlamaCppBackend:
+        path = resolve_model(self._model_ref)
+        _check_gguf(path)
+        self._llm = await anyio.to_thread.run_sync(self._load, path, limiter=self._limiter)
+        self._path = path
+        metadata = self._llm.metadata
+        self._template = ChatTemplate(
+            metadata.get("tokenizer.chat_template"),
+            bos_token=self._piece(self._llm.token_bos()),
+            eos_token=self._piece(self._llm.token_eos()),
+        )
+        self._stop_tokens = frozenset(self._find_stop_tokens())
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        llm, self._llm = self._llm, None
+        if llm is not None:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(llm.close, limiter=self._limiter)
+
+    def _load(self, path: Path) -> llama_cpp.Llama:
+        try:
+            return llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=self._n_ctx,
+                n_threads=self._n_threads,
+                n_threads_batch=self._n_threads,
+                n_batch=self._n_batch,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelLoadError(str(path), str(exc) or "llama.cpp rejected the file (corrupt or truncated?)") from exc
+
+    def _require(self) -> llama_cpp.Llama:
+        if self._llm is None:
+            raise InferenceError("the model is not loaded: use `async with LlamaCppBackend(...)` first")
+        return self._llm
+
+    def _piece(self, token: int) -> str:
+        return self._require().detokenize([token], special=True).decode("utf-8", "replace")
+
+    def _find_stop_tokens(self) -> set[int]:
+        llm = self._require()
+        stops = {llm.token_eos()}
+        for piece in _STOP_PIECES:
+            ids = llm.tokenize(piece.encode(), add_bos=False, special=True)
+            if len(ids) == 1:
+                stops.add(ids[0])
+        return stops
+
+    @property
+    def model_info(self) -> ModelInfo:
+        path = self._path or Path(str(self._model_ref or ""))
+        return ModelInfo(
+            id=self._model_id or str(self._model_ref or path.stem),
+            path=str(path),
+            n_ctx=self._n_ctx,
+            chat_format="smollm2",
+        )
+
+    # -- prompt ------------------------------------------------------------------------------------
+
+    def render(self, request: ChatRequest) -> str:
+        """The prompt text for a request: the model's own template, tools described in the system prompt."""
+        assert self._template is not None
+        messages = toolprompt.template_messages(request.messages, request.tools)
+        return self._template.render(messages, add_generation_prompt=True)
+
+    def _tokenize_prompt(self, prompt: str) -> list[int]:
+        llm = self._require()
+        add_bos = not (self._template and self._template.bos_token and prompt.startswith(self._template.bos_token))
+        return llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
+
+    # -- generation --------------------------------------------------------------------------------
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        async with self.stream(request) as items:
+            async for item in items:
+                if isinstance(item, ResponseDone):
+                    return item.response
+        raise InferenceError("generation ended without a response")
+
+    @asynccontextmanager
+    async def stream(self, request: ChatRequest) -> AsyncIterator[AsyncIterator[StreamItem]]:
+        self._require()
+        send, receive = anyio.create_memory_object_stream[StreamItem](256)
+        cancelled = threading.Event()
+        failure: list[Exception] = []
+
+        def emit(item: StreamItem) -> None:
+            if cancelled.is_set():
+                raise anyio.BrokenResourceError
+            anyio.from_thread.run(send.send, item)
+
+        async def produce() -> None:
+            async with send:
+                try:
+                    await anyio.to_thread.run_sync(
+                        functools.partial(self._generate, request, emit, cancelled), limiter=self._limiter
+                    )
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    pass  # the consumer left early
+                except Exception as exc:  # re-raised in the consumer's task, not as an exception group
+                    failure.append(exc)
+
+        async def items() -> AsyncIterator[StreamItem]:
+            async for item in receive:
+                yield item
+            if failure:
+                raise failure[0]
+
+        async with anyio.create_task_group() as task_group:
+            task_group.start_soon(produce)
+            try:
+                yield items()
+            finally:
+                cancelled.set()
+                receive.close()
+
+    def _generate(
+        self, request: ChatRequest, emit: Callable[[StreamItem], None], cancelled: threading.Event
+    ) -> None:
+        """Runs in the worker thread: render, tokenize, generate under the tool grammar, emit deltas."""
+        llm = self._require()
+        prompt = self.render(request)
+        tokens = self._tokenize_prompt(prompt)
+        sampling = request.sampling
+        room = self._n_ctx - len(tokens)
+        if room < 1:
+            raise ContextOverflowError(len(tokens), sampling.max_tokens, self._n_ctx)
+        max_tokens = min(sampling.max_tokens, room)
+        gbnf = tool_call_gbnf(request.tools, request.tool_choice, request.max_calls_per_turn)
+        grammar = self._grammar(gbnf) if gbnf else None
+        cached = _common_prefix(llm._input_ids[: llm.n_tokens].tolist(), tokens)
+        if sampling.seed is not None:
+            llm.set_seed(sampling.seed)
+
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        text, generated, finish = "", 0, "length"
+        started = time.perf_counter()
+        first: float | None = None
+        for token in llm.generate(
+            tokens,
+            top_k=sampling.top_k,
+            top_p=sampling.top_p,
+            min_p=sampling.min_p,
+            temp=sampling.temperature,
+            repeat_penalty=sampling.repeat_penalty,
+            frequency_penalty=sampling.frequency_penalty,
+            presence_penalty=sampling.presence_penalty,
+            grammar=grammar,
+        ):
+            first = first or time.perf_counter()
+            if token in self._stop_tokens or cancelled.is_set():
+                finish = "stop"
+                break
+            generated += 1
+            piece = decoder.decode(llm.detokenize([token], special=True))
+            text, stop_hit = _apply_stops(text, piece, sampling.stop)
+            if piece and not stop_hit:
+                emit(TextDelta(text=piece))
+            if stop_hit:
+                finish = "stop"
+                break
+            if generated >= max_tokens:
+                break
+        ended = time.perf_counter()
+        first = first or ended
+        usage = Usage(
+            prompt_tokens=len(tokens),
+            completion_tokens=generated,
+            cached_tokens=cached,
+            prompt_secs=first - started,
+            decode_secs=ended - first,
+            decode_tokens=max(generated - 1, 0),
+        )
+        emit(ResponseDone(response=_response(text, finish, usage)))
+
+    def _grammar(self, gbnf: str) -> llama_cpp.LlamaGrammar:
+        grammar = self._grammars.get(gbnf)
+        if grammar is None:
+            if len(self._grammars) >= 64:
+                self._grammars.clear()
+            grammar = self._grammars[gbnf] = compile_grammar(self._require(), gbnf)
+        return grammar
+
+    # -- tokens ------------------------------------------------------------------------------------
+
+    async def tokenize(self, text: str, *, special: bool = True) -> list[int]:
+        llm = self._require()
+        return await anyio.to_thread.run_sync(
+            lambda: llm.tokenize(text.encode("utf-8"), add_bos=False, special=special), limiter=self._limiter
+        )
+
+    async def detokenize(self, tokens: Sequence[int]) -> str:
+        llm = self._require()
+        data = await anyio.to_thread.run_sync(lambda: llm.detokenize(list(tokens), special=True))
+        return data.decode("utf-8", "replace")
+
+    async def count_tokens(self, messages: Sequence[Message]) -> int:
+        prompt = self.render(ChatRequest(messages=messages))
+        return len(await anyio.to_thread.run_sync(self._tokenize_prompt, prompt, limiter=self._limiter))
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _apply_stops(text: str, piece: str, stops: Sequence[str]) -> tuple[str, bool]:
+    """Append `piece`; if a stop string now appears, cut the text before it and report the hit."""
+    text += piece
+    for stop in stops:
+        index = text.find(stop, max(0, len(text) - len(piece) - len(stop)))
+        if index >= 0:
+            return text[:index], True
+    return text, False
+
+
+def _response(text: str, finish: FinishReason, usage: Usage) -> ChatResponse:
+    content, calls = toolprompt.parse_calls(text)
+    message = Message(role="assistant", content=content, tool_calls=tuple(calls))
+    reason: FinishReason = "tool_calls" if calls else finish
+    return ChatResponse(message=message, finish_reason=reason, usage=usage, raw_text=text)
