@@ -1,0 +1,76 @@
+"""The typed events of an agent run, delivered in order to whoever watches the run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from inference import Message, Usage
+from tools import ToolCall, ToolResult
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallRecord:
+    """One executed tool call: which round, what was asked, what came back, how long it took."""
+
+    round: int
+    call: ToolCall
+    result: ToolResult
+    duration_secs: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunResult:
+    answer: str
+    messages: tuple[Message, ...]
+    rounds: int
+    usage: Usage
+    tool_calls: tuple[ToolCallRecord, ...] = ()
+    wall_secs: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunStarted:
+    tools: tuple[str, ...]
+    type: Literal["run_started"] = "run_started"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelTurn:
+    """The model finished one turn (before its tool calls, if any, run)."""
+
+    round: int
+    message: Message
+    usage: Usage
+    type: Literal["model_turn"] = "model_turn"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallStarted:
+    round: int
+    call: ToolCall
+    type: Literal["tool_call_started"] = "tool_call_started"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallFinished:
+    round: int
+    call: ToolCall
+    result: ToolResult
+    duration_secs: float
+    type: Literal["tool_call_finished"] = "tool_call_finished"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FinalAnswer:
+    text: str
+    type: Literal["final_answer"] = "final_answer"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFinished:
+    result: RunResult = field(repr=False)
+    type: Literal["run_finished"] = "run_finished"
+
+
+Event = RunStarted | ModelTurn | ToolCallStarted | ToolCallFinished | FinalAnswer | RunFinished

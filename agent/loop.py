@@ -1,0 +1,183 @@
+"""The agent loop: model turn, tool calls run concurrently, results back with their ids, until an answer.
+
+Errors the model can fix (unknown tool, a tool's error, a timeout) go back to it as tool results;
+errors of the environment (a model that will not load) propagate as typed exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import anyio
+
+from agent.events import (
+    Event,
+    FinalAnswer,
+    ModelTurn,
+    RunFinished,
+    RunResult,
+    RunStarted,
+    ToolCallFinished,
+    ToolCallRecord,
+    ToolCallStarted,
+)
+from inference import Backend, ChatRequest, Message, SamplingParams, ToolChoice, Usage
+from tools import ToolCall, ToolResult, Toolset
+
+logger = logging.getLogger("agent")
+
+EventHandler = Callable[[Event], Awaitable[None]]
+
+_CUT_OFF = "Your reply was cut off by the token limit before it was complete. Reply again, shorter."
+
+
+async def _ignore(event: Event) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentOptions:
+    max_rounds: int = 6
+    """Model turns at most; on the last one tool calls are disabled, so the model must answer."""
+    tool_choice: ToolChoice = "auto"
+    """For the first round. After a round with tool calls it goes back to "auto", so "required" cannot loop."""
+    max_calls_per_turn: int = 4
+    max_concurrent_calls: int = 10
+    tool_timeout_secs: float | None = None
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    system_prompt: str | None = None
+
+
+class Agent:
+    """Runs conversations against a backend and a toolset.
+
+    Usage::
+
+        agent = Agent(backend, toolset)
+        result = await agent.run("What time is it in Tokyo?")
+        print(result.answer)
+    """
+
+    def __init__(self, backend: Backend, toolset: Toolset | None = None, options: AgentOptions | None = None) -> None:
+        self.backend = backend
+        self.toolset = toolset
+        self.options = options or AgentOptions()
+
+    async def run(self, prompt: str | Sequence[Message], *, on_event: EventHandler | None = None) -> RunResult:
+        """Run to a final answer. `on_event` is awaited with every event, in order."""
+        return await self._run(self._messages(prompt), on_event or _ignore)
+
+    @asynccontextmanager
+    async def events(self, prompt: str | Sequence[Message]) -> AsyncIterator[AsyncIterator[Event]]:
+        """The run as a stream of events; the last one is `RunFinished` with the result."""
+        send, receive = anyio.create_memory_object_stream[Event](64)
+        failure: list[Exception] = []
+
+        async def produce() -> None:
+            async with send:
+                try:
+                    await self._run(self._messages(prompt), send.send)
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    pass  # the watcher left early
+                except Exception as exc:
+                    failure.append(exc)
+
+        async def items() -> AsyncIterator[Event]:
+            async for event in receive:
+                yield event
+            if failure:
+                raise failure[0]
+
+        async with anyio.create_task_group() as task_group:
+            task_group.start_soon(produce)
+            try:
+                yield items()
+            finally:
+                receive.close()
+
+    def _messages(self, prompt: str | Sequence[Message]) -> list[Message]:
+        messages = [Message(role="user", content=prompt)] if isinstance(prompt, str) else list(prompt)
+        if self.options.system_prompt and not (messages and messages[0].role == "system"):
+            messages.insert(0, Message(role="system", content=self.options.system_prompt))
+        return messages
+
+    async def _run(self, history: list[Message], emit: EventHandler) -> RunResult:
+        options = self.options
+        started = time.perf_counter()
+        tools = list(self.toolset.tools) if self.toolset is not None else []
+        await emit(RunStarted(tools=tuple(t.name for t in tools)))
+        usage, records = Usage(), []
+        tool_choice = options.tool_choice
+        for round_no in range(1, options.max_rounds + 1):
+            last = round_no == options.max_rounds
+            request = ChatRequest(
+                messages=tuple(history),
+                tools=tools,
+                tool_choice="none" if last or not tools else tool_choice,
+                sampling=options.sampling,
+                max_calls_per_turn=options.max_calls_per_turn,
+            )
+            response = await self.backend.complete(request)
+            usage += response.usage
+            message = response.message
+            history.append(message)
+            await emit(ModelTurn(round=round_no, message=message, usage=response.usage))
+            if response.finish_reason == "length" and not message.content and not message.tool_calls and not last:
+                history.append(Message(role="user", content=_CUT_OFF))
+                continue
+            if not message.tool_calls or last:
+                answer = message.content or ""
+                await emit(FinalAnswer(text=answer))
+                result = RunResult(
+                    answer=answer,
+                    messages=tuple(history),
+                    rounds=round_no,
+                    usage=usage,
+                    tool_calls=tuple(records),
+                    wall_secs=time.perf_counter() - started,
+                )
+                await emit(RunFinished(result=result))
+                return result
+            for record in await self._call_all(message.tool_calls, round_no, emit):
+                records.append(record)
+                history.append(
+                    Message(
+                        role="tool", content=record.result.text, tool_call_id=record.call.id, name=record.call.name
+                    )
+                )
+            tool_choice = "auto"
+        raise AssertionError("unreachable: the last round always answers")
+
+    async def _call_all(self, calls: Sequence[ToolCall], round_no: int, emit: EventHandler) -> list[ToolCallRecord]:
+        """Run every call of a turn concurrently (bounded); records come back in call order."""
+        records: list[ToolCallRecord | None] = [None] * len(calls)
+        limiter = anyio.CapacityLimiter(self.options.max_concurrent_calls)
+
+        async def one(index: int, call: ToolCall) -> None:
+            async with limiter:
+                await emit(ToolCallStarted(round=round_no, call=call))
+                began = time.perf_counter()
+                result = await self._call(call)
+                duration = time.perf_counter() - began
+                records[index] = ToolCallRecord(round=round_no, call=call, result=result, duration_secs=duration)
+                await emit(ToolCallFinished(round=round_no, call=call, result=result, duration_secs=duration))
+
+        async with anyio.create_task_group() as task_group:
+            for index, call in enumerate(calls):
+                task_group.start_soon(one, index, call)
+        return [record for record in records if record is not None]
+
+    async def _call(self, call: ToolCall) -> ToolResult:
+        toolset = self.toolset
+        if toolset is None or call.name not in {t.name for t in toolset.tools}:
+            known = ", ".join(t.name for t in toolset.tools) if toolset is not None else "none"
+            return ToolResult.from_text(f"unknown tool {call.name!r}; available tools: {known}", is_error=True)
+        try:
+            return await toolset.call_tool(call.name, call.arguments, timeout_secs=self.options.tool_timeout_secs)
+        except Exception as exc:  # the model sees the failure as the tool's result and may recover
+            logger.warning("tool %s failed: %s", call.name, exc)
+            return ToolResult.from_text(f"tool {call.name!r} failed: {exc}", is_error=True)
