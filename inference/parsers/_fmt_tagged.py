@@ -1,0 +1,198 @@
+"""Formats whose calls are JSON inside tags: Hermes/Qwen, SmolLM2/3, Nemotron v2, Granite, Apertus,
+Command R7B."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from inference.parsers._decode import call_from_object, calls_by, decode_all, make_call
+from inference.parsers._readers import JsonBody
+from inference.parsers._render import (
+    THINK,
+    TOOL_RESPONSE,
+    Layout,
+    Template,
+    call_object,
+    dump,
+    each,
+    header_build,
+    json_list,
+    openai_build,
+    pythonic_build,
+    wrapped,
+)
+from inference.parsers._spec import FormatSpec, Opener, Reasoning
+from tools import ToolCall
+
+CHATML_END = ("<|im_end|>", "<|endoftext|>")
+THINK_BLOCK = Reasoning(open=("<think>",), close=("</think>",))
+
+_TOOL_CALL = JsonBody(build=openai_build, multi=True, close=("</tool_call>",))
+_FUNCTION_TAG = JsonBody(
+    build=header_build, header=re.compile(r"\s*(?P<name>[^>\s]+)>\s*"), starts="{", close=("</function>",)
+)
+
+
+def _hermes_call(call: ToolCall) -> str:
+    return "<tool_call>\n" + dump(call_object(call)) + "\n</tool_call>"
+
+
+HERMES = FormatSpec(
+    name="hermes",
+    openers=(
+        Opener(marker="<tool_call>", reader=_TOOL_CALL),
+        Opener(marker="<function=", reader=_FUNCTION_TAG),
+    ),
+    reasoning=(THINK_BLOCK,),
+    end_tokens=CHATML_END,
+    drop=("</tool_call>",),
+    render=Layout(think=THINK, calls=each(_hermes_call)),
+    tool_result=TOOL_RESPONSE,
+)
+
+SMOLLM2 = FormatSpec(
+    name="smollm2",
+    openers=(Opener(marker="<tool_call>", reader=_TOOL_CALL),),
+    end_tokens=CHATML_END,
+    drop=("</tool_call>",),
+    render=Layout(calls=wrapped(json_list(), "<tool_call>", "</tool_call>")),
+    tool_result=TOOL_RESPONSE,
+)
+
+_CODE_CALL = JsonBody(build=pythonic_build, starts="", pythonic=True, fence=False, close=("</code>",))
+
+SMOLLM3 = FormatSpec(
+    name="smollm3",
+    openers=(Opener(marker="<tool_call>", reader=_TOOL_CALL), Opener(marker="<code>", reader=_CODE_CALL)),
+    reasoning=(THINK_BLOCK,),
+    end_tokens=CHATML_END,
+    drop=("</tool_call>",),
+    render=Layout(think=THINK, calls=each(_hermes_call)),
+    tool_result=TOOL_RESPONSE,
+)
+
+NEMOTRON_V2 = FormatSpec(
+    name="nemotron_v2",
+    openers=(
+        Opener(
+            marker="<TOOLCALL>",
+            reader=JsonBody(build=openai_build, multi=True, close=("</TOOLCALL>",)),
+        ),
+    ),
+    reasoning=(THINK_BLOCK,),
+    end_tokens=("<SPECIAL_12>", "<SPECIAL_11>", "</s>"),
+    drop=("</TOOLCALL>",),
+    render=Layout(think=THINK, calls=wrapped(json_list(), "<TOOLCALL>", "</TOOLCALL>")),
+    tool_result=TOOL_RESPONSE,
+)
+
+_GRANITE_ARRAY = JsonBody(build=openai_build)
+_GRANITE_OPENERS = (
+    Opener(marker="<|tool_call|>", reader=_GRANITE_ARRAY),
+    Opener(marker="<tool_call>", reader=_GRANITE_ARRAY),
+)
+_GRANITE_CALLS = wrapped(json_list(), "<|tool_call|>")
+
+GRANITE = FormatSpec(
+    name="granite",
+    openers=_GRANITE_OPENERS,
+    reasoning=(THINK_BLOCK,),
+    end_tokens=("<|end_of_text|>",),
+    drop=("<response>", "</response>"),
+    render=Layout(think=THINK, calls=_GRANITE_CALLS),
+    tool_result=Template("{content}"),
+)
+
+GRANITE_THOUGHT = FormatSpec(
+    name="granite_thought",
+    openers=_GRANITE_OPENERS,
+    reasoning=(
+        Reasoning(
+            open=("Here is my thought process:", "Here's my thought process:"),
+            close=("Here is my response:", "Here's my response:"),
+            at_start=True,
+        ),
+    ),
+    end_tokens=("<|end_of_text|>",),
+    render=Layout(think=("Here is my thought process:\n", "\nHere is my response:\n"), calls=_GRANITE_CALLS),
+    tool_result=Template("{content}"),
+)
+
+
+def _apertus_item(item: Any) -> ToolCall | None:
+    """Short form `{"NAME": {args}}`; the long `{"name", "arguments"}` form is read too."""
+    call = call_from_object(item)
+    if call is None and isinstance(item, dict) and len(item) == 1:
+        ((name, args),) = item.items()
+        call = make_call(name, args)
+    return call
+
+
+def _apertus_build(texts: list[str], _header: re.Match[str] | None) -> list[ToolCall] | None:
+    values = decode_all(texts)
+    return None if values is None else calls_by(values, _apertus_item)
+
+
+APERTUS = FormatSpec(
+    name="apertus",
+    openers=(
+        Opener(
+            marker="<|tools_prefix|>",
+            reader=JsonBody(build=_apertus_build, close=("<|tools_suffix|>",)),
+        ),
+    ),
+    reasoning=(Reasoning(open=("<|inner_prefix|>",), close=("<|inner_suffix|>",)),),
+    end_tokens=("<|assistant_end|>",),
+    drop=("<|tools_suffix|>",),
+    render=Layout(
+        think=("<|inner_prefix|>", "<|inner_suffix|>"),
+        calls=wrapped(
+            lambda calls: dump([{c.name: c.arguments} for c in calls]), "<|tools_prefix|>", "<|tools_suffix|>"
+        ),
+    ),
+    tool_result=Template("<|tools_output_prefix|>{content}<|tools_output_suffix|>"),
+)
+
+
+def _r7b_item(item: Any) -> ToolCall | None:
+    return call_from_object(item, name_key="tool_name", id_key="tool_call_id") or call_from_object(item)
+
+
+def _r7b_build(texts: list[str], _header: re.Match[str] | None) -> list[ToolCall] | None:
+    values = decode_all(texts)
+    return None if values is None else calls_by(values, _r7b_item)
+
+
+def _r7b_calls(calls: Sequence[ToolCall]) -> str:
+    items: list[dict[str, Any]] = [
+        {"tool_call_id": c.id, "tool_name": c.name, "parameters": c.arguments} for c in calls
+    ]
+    return "<|START_ACTION|>" + dump(items) + "<|END_ACTION|>"
+
+
+COMMAND_R7B = FormatSpec(
+    name="command_r7b",
+    openers=(
+        Opener(
+            marker="<|START_ACTION|>",
+            reader=JsonBody(build=_r7b_build, close=("<|END_ACTION|>",)),
+        ),
+    ),
+    reasoning=(Reasoning(open=("<|START_THINKING|>",), close=("<|END_THINKING|>",)),),
+    end_tokens=("<|END_OF_TURN_TOKEN|>",),
+    drop=("<|START_RESPONSE|>", "<|END_RESPONSE|>", "<|END_ACTION|>"),
+    carries_ids=True,
+    render=Layout(
+        think=("<|START_THINKING|>", "<|END_THINKING|>"),
+        content=("<|START_RESPONSE|>", "<|END_RESPONSE|>"),
+        calls=_r7b_calls,
+    ),
+    tool_result=Template(
+        '<|START_TOOL_RESULT|>[{{"tool_call_id": "{id}", "results": {{"0": {content_json}}}}}]'
+        "<|END_TOOL_RESULT|>"
+    ),
+)
+
+SPECS = (HERMES, SMOLLM2, SMOLLM3, NEMOTRON_V2, GRANITE, GRANITE_THOUGHT, APERTUS, COMMAND_R7B)

@@ -1,0 +1,312 @@
+"""Call-body readers: a JSON/Python-literal body (with optional header, fence and closing markers) and a
+raw body that runs to a closing marker (XML families, Gemma). Formats configure them; the machine runs them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from inference.parsers._scan import MarkerSet, ValueScanner, partial_prefix, skip_ws, ws_settles
+from inference.parsers._spec import Done, Outcome, Reject
+from tools import ToolCall
+
+Built = list[ToolCall] | Done | None
+_FENCE = "```"
+_IDENT = re.compile(r"[A-Za-z_][\w.]*")
+_MAX_FENCE_LINE = 64
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JsonBody:
+    """A body of one or more bracketed values (JSON, Python literals, or Python calls).
+
+    Layout after the opener: optional fence line, optional header (matched whole by `header`), the
+    value(s), then the optional closing literals in order (each may be missing, as at end of output).
+    """
+
+    build: Callable[[list[str], re.Match[str] | None], Built]
+    starts: str = "{["
+    pythonic: bool = False
+    """A value may also be a call `name(...)`."""
+    multi: bool = False
+    """Several values, separated by whitespace, `,` or `;`."""
+    fence: bool = True
+    close: tuple[str, ...] = ()
+    header: re.Pattern[str] | None = None
+    header_until: str = ""
+    """A literal that ends the header (consumed); empty: the header ends before the first `{`."""
+    header_optional: bool = False
+    """No header when the body starts with a value (Mistral's pre-v11 array after `[TOOL_CALLS]`)."""
+    route: Callable[[re.Match[str]], Outcome | None] | None = None
+    """Decides from the header whether this is a call at all (harmony channels)."""
+    max_header: int = 512
+
+    def __call__(self, opener: str) -> JsonReader:
+        return JsonReader(self)
+
+
+_FENCE_ST, _HEADER, _VALUE, _IN, _POST, _CLOSE = range(6)
+
+
+class JsonReader:
+    """Runs a `JsonBody` incrementally (see `BodyReader`)."""
+
+    __slots__ = (
+        "_b",
+        "_parts",
+        "_size",
+        "_state",
+        "_spans",
+        "_scan",
+        "_head",
+        "_match",
+        "_ci",
+        "_fenced",
+        "_fence_closed",
+        "_heal",
+    )
+
+    def __init__(self, body: JsonBody) -> None:
+        self._b = body
+        self._parts: list[str] = []
+        self._size = 0
+        self._state = _FENCE_ST if body.fence else (_HEADER if body.header is not None else _VALUE)
+        self._spans: list[int] = []
+        self._scan = ValueScanner()
+        self._head: list[str] = []
+        self._match: re.Match[str] | None = None
+        self._ci = 0
+        self._fenced = self._fence_closed = False
+        self._heal = ""
+
+    def raw(self) -> str:
+        return "".join(self._parts)
+
+    def _take(self, text: str) -> None:
+        if text:
+            self._parts.append(text)
+            self._size += len(text)
+
+    def step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None]:
+        handlers = (
+            self._fence_step,
+            self._header_step,
+            self._value_step,
+            self._in_step,
+            self._post_step,
+            self._close_step,
+        )
+        while True:
+            pos, outcome, go_on = handlers[self._state](buf, pos, final)
+            if outcome is not None or not go_on:
+                return pos, outcome
+
+    def _next_after_fence(self) -> int:
+        return _HEADER if self._b.header is not None else _VALUE
+
+    def _fence_step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None, bool]:
+        q = skip_ws(buf, pos)
+        if ws_settles(buf, pos, q):
+            pass
+        elif buf.startswith(_FENCE, q):
+            nl = buf.find("\n", q)
+            if nl < 0:
+                if final or len(buf) - q > _MAX_FENCE_LINE:
+                    return pos, Reject(), False
+                return pos, None, False
+            self._take(buf[pos : nl + 1])
+            self._fenced = True
+            pos = nl + 1
+        elif not final and len(buf) - q < 3 and _FENCE.startswith(buf[q:]):
+            return pos, None, False
+        self._state = self._next_after_fence()
+        return pos, None, True
+
+    def _header_step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None, bool]:
+        b = self._b
+        if b.header_optional and not self._head:
+            q = skip_ws(buf, pos)
+            if q == len(buf) and not final:
+                return pos, None, False
+            if q < len(buf) and buf[q] in b.starts:
+                self._state = _VALUE
+                return pos, None, True
+        until = b.header_until or "{"
+        idx = buf.find(until, pos)
+        if idx < 0:
+            cut = len(buf) if final else _partial_start(buf, pos, until)
+            self._head.append(buf[pos:cut])
+            self._take(buf[pos:cut])
+            if final or sum(map(len, self._head)) > b.max_header:
+                return cut, Reject(code=self._fenced), False
+            return cut, None, False
+        self._head.append(buf[pos:idx])
+        end = idx + len(b.header_until)
+        self._take(buf[pos:end])
+        assert b.header is not None
+        self._match = b.header.fullmatch("".join(self._head))
+        if self._match is None:
+            return end, Reject(code=self._fenced), False
+        if b.route is not None:
+            routed = b.route(self._match)
+            if routed is not None:
+                return end, routed, False
+        self._state = _VALUE
+        return end, None, True
+
+    def _value_step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None, bool]:
+        q = skip_ws(buf, pos)
+        if ws_settles(buf, pos, q):
+            q = len(buf) + 1  # as if nothing followed
+        elif q == len(buf) and not final:
+            return pos, None, False
+        starts_value = q < len(buf) and buf[q] in self._b.starts
+        if not starts_value and q < len(buf) and self._b.pythonic:
+            m = _IDENT.match(buf, q)
+            if m is not None:
+                if m.end() == len(buf) and not final and m.end() - q < 128:
+                    return pos, None, False
+                starts_value = buf.startswith("(", m.end())
+        if starts_value:
+            self._take(buf[pos:q])
+            self._spans.append(self._size)
+            self._scan = ValueScanner()
+            self._state = _IN
+            return q, None, True
+        if not self._spans:
+            return pos, Reject(code=self._fenced), False
+        self._state = _CLOSE
+        return pos, None, True
+
+    def _in_step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None, bool]:
+        end = self._scan.scan(buf, pos)
+        if end is None:
+            self._take(buf[pos:])
+            if not final:
+                return len(buf), None, False
+            heal = self._scan.healing()
+            if heal is None or self.raw().rstrip()[-1:] not in ("}", "]", ")"):
+                return len(buf), Reject(code=self._fenced), False
+            self._heal = heal
+            end = len(buf)
+        else:
+            self._take(buf[pos:end])
+        self._spans.append(self._size)
+        self._state = _POST if self._b.multi else _CLOSE
+        return end, None, True
+
+    def _post_step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None, bool]:
+        q = skip_ws(buf, pos)
+        if ws_settles(buf, pos, q):
+            q = len(buf) + 1
+        elif q == len(buf) and not final:
+            return pos, None, False
+        if q < len(buf) and buf[q] in ",;":
+            self._take(buf[pos : q + 1])
+            self._state = _VALUE
+            return q + 1, None, True
+        self._state = _VALUE if q < len(buf) and buf[q] in self._b.starts else _CLOSE
+        return pos, None, True
+
+    def _close_step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None, bool]:
+        closes = ((_FENCE,) if self._fenced else ()) + self._b.close
+        while self._ci < len(closes):
+            literal = closes[self._ci]
+            q = skip_ws(buf, pos)
+            if ws_settles(buf, pos, q):
+                pass
+            elif buf.startswith(literal, q):
+                self._take(buf[pos : q + len(literal)])
+                pos = q + len(literal)
+                self._fence_closed = self._fence_closed or literal == _FENCE
+            elif not final and len(buf) - q < len(literal) and literal.startswith(buf[q:]):
+                return pos, None, False
+            self._ci += 1
+        return pos, self._done(), False
+
+    def _done(self) -> Outcome:
+        raw = self.raw()
+        spans = self._spans
+        texts = [raw[spans[i] : spans[i + 1]] for i in range(0, len(spans), 2)]
+        if self._heal:
+            texts[-1] += self._heal
+        built = self._b.build(texts, self._match)
+        if isinstance(built, Done):
+            return built
+        if built is None:
+            return Reject(code=self._fenced and not self._fence_closed)
+        return Done(built)
+
+
+def _partial_start(buf: str, pos: int, literal: str) -> int:
+    """Where a suffix of buf that could begin `literal` starts (len(buf) when none)."""
+    for i in range(max(pos, len(buf) - len(literal) + 1), len(buf)):
+        if literal.startswith(buf[i:]):
+            return i
+    return len(buf)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawBody:
+    """A body of raw text up to a closing marker, read by `build` once complete."""
+
+    build: Callable[[str], list[ToolCall] | None]
+    close: tuple[str, ...] = ()
+    stop: tuple[str, ...] = ()
+    """Markers that end the body without being part of it (end-of-turn tokens)."""
+    expect: tuple[str, ...] = ()
+    """The body must begin, after whitespace, with one of these (else it is prose naming the opener)."""
+    keep_opener: bool = False
+
+    def __call__(self, opener: str) -> RawReader:
+        return RawReader(self, opener)
+
+
+class RawReader:
+    """Runs a `RawBody` incrementally (see `BodyReader`)."""
+
+    __slots__ = ("_b", "_opener", "_parts", "_body", "_checked", "_markers")
+
+    def __init__(self, body: RawBody, opener: str) -> None:
+        self._b = body
+        self._opener = opener
+        self._parts: list[str] = []
+        self._body: list[str] = []
+        self._checked = not body.expect
+        self._markers = MarkerSet({**{m: False for m in body.stop}, **{m: True for m in body.close}})
+
+    def raw(self) -> str:
+        return "".join(self._parts)
+
+    def _take(self, text: str, *, body: bool = True) -> None:
+        self._parts.append(text)
+        if body:
+            self._body.append(text)
+
+    def step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None]:
+        if not self._checked:
+            found, wait = partial_prefix(buf, skip_ws(buf, pos), self._b.expect)
+            if found is None:
+                return pos, (None if wait and not final else Reject())
+            self._checked = True
+        markers = self._markers
+        m = markers.find(buf, pos)
+        if m is None:
+            cut = len(buf) if final else markers.tail(buf, pos)
+            self._take(buf[pos:cut])
+            return cut, (self._done() if final else None)
+        if not final and markers.must_wait(buf, m.start()):
+            self._take(buf[pos : m.start()])
+            return m.start(), None
+        self._take(buf[pos : m.start()])
+        if not markers.actions[m.group()]:
+            return m.start(), self._done()
+        self._take(m.group(), body=False)
+        return m.end(), self._done()
+
+    def _done(self) -> Outcome:
+        text = (self._opener if self._b.keep_opener else "") + "".join(self._body)
+        calls = self._b.build(text)
+        return Reject() if calls is None else Done(calls)

@@ -1,0 +1,80 @@
+"""The parser objects and the table of formats by name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from inference.parsers import _fmt_bare, _fmt_gemma, _fmt_mistral, _fmt_tagged, _fmt_tokens, _fmt_xml
+from inference.parsers._machine import FormatStream, tables_for
+from inference.parsers._spec import FormatSpec
+from inference.parsers._types import ParsedTurn
+from tools import ToolCall
+
+_SPECS: Mapping[str, FormatSpec] = {
+    spec.name: spec
+    for module in (_fmt_tagged, _fmt_bare, _fmt_mistral, _fmt_tokens, _fmt_xml, _fmt_gemma)
+    for spec in module.SPECS
+}
+
+
+class FormatParser:
+    """A `ToolCallParser` for one format. Cheap to make; holds no per-turn state."""
+
+    __slots__ = ("_spec", "_thinking_open")
+
+    def __init__(self, spec: FormatSpec, *, thinking_open: bool = False) -> None:
+        self._spec = spec
+        self._thinking_open = thinking_open
+
+    def __repr__(self) -> str:
+        return f"FormatParser({self._spec.name!r}, thinking_open={self._thinking_open})"
+
+    @property
+    def format(self) -> str:
+        return self._spec.name
+
+    @property
+    def thinking_open(self) -> bool:
+        return self._thinking_open
+
+    @property
+    def carries_ids(self) -> bool:
+        """Whether the format writes call ids (else ids are generated on every parse)."""
+        return self._spec.carries_ids
+
+    def parse(self, text: str) -> ParsedTurn:
+        stream = FormatStream(tables_for(self._spec), thinking_open=self._thinking_open, collect=False)
+        stream.feed(text)
+        return stream.finish()
+
+    def stream(self) -> FormatStream:
+        return FormatStream(tables_for(self._spec), thinking_open=self._thinking_open)
+
+    def render(self, turn: ParsedTurn) -> str:
+        """Raises ValueError when a name or argument cannot be written in this format."""
+        return self._spec.render(turn)
+
+    def render_tool_result(self, call: ToolCall, content: str) -> str:
+        return self._spec.tool_result(call, content)
+
+
+def available_formats() -> list[str]:
+    """The names `get_parser` accepts, sorted."""
+    return sorted(_SPECS)
+
+
+def get_parser(name: str, *, thinking_open: bool = False) -> FormatParser:
+    """The parser for one format.
+
+    Args:
+        name: a format name from `available_formats()` (e.g. "hermes", "mistral_v11").
+        thinking_open: the rendered prompt ended inside an opened thinking block (`<think>\\n`), so
+            the output starts with reasoning.
+
+    Raises:
+        ValueError: unknown format name.
+    """
+    spec = _SPECS.get(name)
+    if spec is None:
+        raise ValueError(f"format: {name!r} is not one of {', '.join(available_formats())}")
+    return FormatParser(spec, thinking_open=thinking_open)
