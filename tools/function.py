@@ -134,11 +134,14 @@ class FunctionTool(Generic[P, R]):
     `call()` validates arguments first and turns every failure into a `ToolResult(is_error=True)`.
     """
 
+    __name__: str
+    __wrapped__: Callable[P, R]
+
     def __init__(
         self, function: Callable[P, R], *, name: str | None = None, description: str | None = None
     ) -> None:
         self.function = function
-        self.name = name or getattr(function, "__name__", "")
+        self.name: str = name or str(getattr(function, "__name__", ""))
         if not _NAME.fullmatch(self.name):
             raise ValueError(f"tool name {self.name!r} must match [A-Za-z0-9_-]{{1,64}}")
         doc_text, doc_params = parse_docstring(inspect.getdoc(function))
@@ -166,13 +169,16 @@ class FunctionTool(Generic[P, R]):
         positional: list[str] = []
         for index, param in enumerate(inspect.signature(self.function).parameters.values()):
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                stars = "*" if param.kind is param.VAR_POSITIONAL else "**"
                 raise TypeError(
-                    f"tool {self.name!r}: parameter {param} is not supported; use named parameters"
+                    f"tool {self.name!r}: {stars}{param.name} is not supported; use named parameters"
                 )
             if param.kind is param.POSITIONAL_ONLY:
                 positional.append(param.name)
             annotation = hints.get(param.name, Any)
-            extra = {"description": doc_params[param.name]} if param.name in doc_params else {}
+            extra: dict[str, Any] = (
+                {"description": doc_params[param.name]} if param.name in doc_params else {}
+            )
             if isinstance(param.default, FieldInfo):  # `x: int = Field(3, ge=0)`
                 fields[f"p{index}"] = (Annotated[annotation, param.default], Field(alias=param.name, **extra))
             else:
@@ -277,7 +283,9 @@ def to_tool_result(value: Any, *, structured: bool = False) -> ToolResult:
 
 
 @overload
-def tool(function: Callable[P, R], /) -> FunctionTool[P, R]: ...
+def tool(
+    function: Callable[P, R], /, *, name: str | None = None, description: str | None = None
+) -> FunctionTool[P, R]: ...
 
 
 @overload

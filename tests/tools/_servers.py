@@ -80,7 +80,7 @@ def _transport(target: RunningServer | list[str]) -> AbstractAsyncContextManager
 
 @asynccontextmanager
 async def mcp_session(target: RunningServer | list[str]) -> AsyncIterator[ClientSession]:
-    """An initialized ClientSession: to a running HTTP/WebSocket server, or over stdio to a command it spawns."""
+    """An initialized ClientSession to a running HTTP/WebSocket server, or over stdio to a command."""
     async with _transport(target) as streams:
         async with ClientSession(streams[0], streams[1]) as session:
             await session.initialize()

@@ -73,7 +73,9 @@ async def _files(session: ClientSession, transport: str) -> None:
     assert sorted(tool.name for tool in listed.tools) == [
         "list_directory", "read_file", "search_files", "write_file",
     ]  # fmt: skip
-    written = await session.call_tool("write_file", {"path": f"out/{transport}.txt", "content": "needle here"})
+    written = await session.call_tool(
+        "write_file", {"path": f"out/{transport}.txt", "content": "needle here"}
+    )
     assert not written.is_error, text_of(written)
     read = await session.call_tool("read_file", {"path": f"out/{transport}.txt"})
     assert text_of(read) == "needle here"
@@ -87,7 +89,12 @@ async def _files(session: ClientSession, transport: str) -> None:
 
 async def _notes(session: ClientSession, transport: str) -> None:
     listed = await session.list_tools()
-    assert sorted(tool.name for tool in listed.tools) == ["delete_note", "get_note", "put_note", "search_notes"]
+    assert sorted(tool.name for tool in listed.tools) == [
+        "delete_note",
+        "get_note",
+        "put_note",
+        "search_notes",
+    ]
     key = f"{transport}-shopping"
     put = await session.call_tool("put_note", {"key": key, "text": "milk, eggs", "tags": ["home"]})
     assert text_of(put) == f"saved new note {key!r}"
@@ -110,7 +117,9 @@ SCRIPTS: dict[str, Callable[[ClientSession, str], Awaitable[None]]] = {
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("name", SERVERS)
-async def test_server_over_transport(name: str, transport: str, targets: dict[tuple[str, str], Target]) -> None:
+async def test_server_over_transport(
+    name: str, transport: str, targets: dict[tuple[str, str], Target]
+) -> None:
     async with mcp_session(targets[name, transport]) as session:
         assert session.server_info is not None and session.server_info.name == name
         await SCRIPTS[name](session, transport)

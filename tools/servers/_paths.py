@@ -18,6 +18,9 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # NONBLOCK: a FIFO never hangs us
 
 
+_LINK_LOOP_OR_RACE = "a symbolic link in it loops, or changed while it was opened"
+
+
 class PathRefusedError(ValueError):
     """A path the files server will not touch; the message says why and names the path."""
 
@@ -52,6 +55,13 @@ def split_path(path: str) -> tuple[str, ...]:
         if len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
             raise PathRefusedError(path, f"a name is longer than {MAX_NAME_BYTES} bytes")
     return parts
+
+
+def _is_link(name: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 def _describe_os_error(exc: OSError, path: str) -> OSError:
@@ -112,14 +122,18 @@ class Root:
                         os.mkdir(name, dir_fd=fd)
                     except FileExistsError:
                         pass
-                next_fd = os.open(name, _DIR_FLAGS, dir_fd=fd)
+                try:
+                    next_fd = os.open(name, _DIR_FLAGS, dir_fd=fd)
+                except OSError as exc:
+                    # O_DIRECTORY | O_NOFOLLOW on a link fails with ENOTDIR (or ELOOP): say why
+                    if exc.errno in (errno.ELOOP, errno.ENOTDIR) and _is_link(name, fd):
+                        raise PathRefusedError(path, _LINK_LOOP_OR_RACE) from None
+                    raise _describe_os_error(exc, path) from None
                 os.close(fd)
                 fd = next_fd
-        except OSError as exc:
+        except BaseException:
             os.close(fd)
-            if exc.errno == errno.ELOOP:
-                raise PathRefusedError(path, "a symbolic link changed while it was opened") from None
-            raise _describe_os_error(exc, path) from None
+            raise
         try:
             yield fd
         finally:
@@ -135,7 +149,7 @@ class Root:
                 fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=dir_fd)
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
-                    raise PathRefusedError(path, "a symbolic link changed while it was opened") from None
+                    raise PathRefusedError(path, _LINK_LOOP_OR_RACE) from None
                 raise _describe_os_error(exc, path) from None
         try:
             info = os.fstat(fd)

@@ -23,6 +23,8 @@ MAX_RESULT_DIGITS = 4_000
 """Below Python's 4,300-digit limit for converting an int to text."""
 MAX_INT_BITS = int(MAX_RESULT_DIGITS * math.log2(10))
 MAX_FACTORIAL = 1_000
+MAX_DEPTH = 250
+"""Operator nesting; keeps the recursive walk far from Python's recursion limit, even in a worker thread."""
 
 Number = int | float
 
@@ -92,20 +94,22 @@ class _Evaluator:
     def segment(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.source, node) or type(node).__name__
 
-    def eval(self, node: ast.AST) -> Number:
+    def eval(self, node: ast.AST, depth: int = 0) -> Number:
+        if depth > MAX_DEPTH:
+            raise CalculatorError(f"expression is nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, ast.Expression):
-            return self.eval(node.body)
+            return self.eval(node.body, depth + 1)
         if isinstance(node, ast.Constant):
             if type(node.value) in (int, float):
                 return _checked(node.value)
             raise CalculatorError(f"{self.segment(node)} is not a number")
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            left, right = self.eval(node.left), self.eval(node.right)
+            left, right = self.eval(node.left, depth + 1), self.eval(node.right, depth + 1)
             if isinstance(node.op, ast.Pow):
                 return _checked(_power(left, right))
             return _checked(_BINARY[type(node.op)][1](left, right))
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-            return _checked(_UNARY[type(node.op)](self.eval(node.operand)))
+            return _checked(_UNARY[type(node.op)](self.eval(node.operand, depth + 1)))
         if isinstance(node, ast.Name):
             if node.id in _CONSTANTS:
                 return _CONSTANTS[node.id]
@@ -117,7 +121,7 @@ class _Evaluator:
                 raise CalculatorError(
                     f"unknown function {node.func.id!r}; known functions: {', '.join(sorted(_FUNCTIONS))}"
                 )
-            return _checked(_call(node.func.id, [self.eval(arg) for arg in node.args]))
+            return _checked(_call(node.func.id, [self.eval(arg, depth + 1) for arg in node.args]))
         raise CalculatorError(
             f"unsupported syntax {self.segment(node)!r}: only numbers, + - * / // % **, "
             "parentheses and math functions are allowed"
