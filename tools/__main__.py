@@ -22,15 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools", description="Run a bundled MCP tool server.")
     parser.add_argument("name", choices=SERVERS)
     parser.add_argument("--transport", choices=tuple(DEFAULT_PORTS), default="stdio")
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to bind for http and ws (default: loopback)"
-    )
-    parser.add_argument(
-        "--port", type=int, help="TCP port for http (default 8000) and ws (8765); 0 picks one"
-    )
-    parser.add_argument(
-        "--root", type=Path, help="files: the directory the tools may read and write (required)"
-    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind for http and ws (default: loopback)")
+    parser.add_argument("--port", type=int, help="TCP port for http (default 8000) and ws (8765); 0 picks one")
+    parser.add_argument("--root", type=Path, help="files: the directory the tools may read and write (required)")
     parser.add_argument("--max-bytes", type=int, default=1024 * 1024, help="files: largest read or write")
     parser.add_argument(
         "--db",
@@ -41,11 +35,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _server(args: argparse.Namespace, stack: ExitStack, parser: argparse.ArgumentParser) -> Any:
+    if args.name == "files" and args.root is None:
+        parser.error("the files server needs --root DIR")
     module: Any = importlib.import_module(f"tools.servers.{args.name}")
     try:
         if args.name == "files":
-            if args.root is None:
-                parser.error("the files server needs --root DIR")
             return module.build(args.root, max_bytes=args.max_bytes)
         if args.name == "notes":
             return module.build(stack.enter_context(module.NotesStore(args.db or module.default_db_path())))
@@ -67,7 +61,11 @@ def main(argv: list[str] | None = None) -> int:
 
     with ExitStack() as stack:
         server = _server(args, stack, parser)
-        run_server(server, transport=args.transport, host=args.host, port=port, on_ready=announce)
+        try:
+            run_server(server, transport=args.transport, host=args.host, port=port, on_ready=announce)
+        except OSError as exc:  # the address is taken or cannot be bound
+            print(f"{args.name}: cannot serve on {args.host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,18 +36,15 @@ def server_command(name: str, *args: str) -> list[str]:
 
 
 @contextmanager
-def server_process(name: str, transport: str, *args: str) -> Iterator[RunningServer]:
-    """Start `python -m tools NAME --transport T --port 0 ARGS` and wait for the URL it announces.
-
-    The process is stopped on exit, also when the test fails: terminate, then kill.
-    """
+def _spawned(name: str, transport: str, args: tuple[str, ...]) -> Iterator[tuple[subprocess.Popen[bytes], Any]]:
+    """The process and its stderr file; stopped on exit, also when the test fails: terminate, then kill."""
     with tempfile.TemporaryFile() as stderr:
         command = server_command(name, "--transport", transport, "--port", "0", *args)
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, cwd=REPO_ROOT
         )
         try:
-            yield RunningServer(process, _wait_for_url(process, stderr), transport)
+            yield process, stderr
         finally:
             if process.poll() is None:
                 process.terminate()
@@ -56,6 +53,25 @@ def server_process(name: str, transport: str, *args: str) -> Iterator[RunningSer
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+@contextmanager
+def server_processes(*specs: tuple[str, str, tuple[str, ...]]) -> Iterator[list[RunningServer]]:
+    """Start `python -m tools NAME --transport T --port 0 ARGS` for each `(NAME, T, ARGS)` at once, then
+    wait for the URL each announces."""
+    with ExitStack() as stack:
+        spawned = [stack.enter_context(_spawned(*spec)) for spec in specs]
+        yield [
+            RunningServer(process, _wait_for_url(process, stderr), spec[1])
+            for (process, stderr), spec in zip(spawned, specs, strict=True)
+        ]
+
+
+@contextmanager
+def server_process(name: str, transport: str, *args: str) -> Iterator[RunningServer]:
+    """One server, as `server_processes` starts them."""
+    with server_processes((name, transport, args)) as (server,):
+        yield server
 
 
 def _wait_for_url(process: subprocess.Popen[bytes], stderr: Any) -> str:

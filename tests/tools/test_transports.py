@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from mcp import ClientSession
 
-from tests.tools._servers import RunningServer, mcp_session, server_command, server_process, text_of
+from tests.tools._servers import RunningServer, mcp_session, server_command, server_processes, text_of
 
 SERVERS = ("calculator", "clock", "files", "notes")
 TRANSPORTS = ("stdio", "http", "ws")
@@ -32,13 +33,12 @@ def _extra_args(name: str, dirs: tuple[Path, Path]) -> tuple[str, ...]:
 @pytest.fixture(scope="module")
 def targets(data_dirs: tuple[Path, Path]) -> Iterator[dict[tuple[str, str], Target]]:
     """One HTTP and one WebSocket process per server for the whole module; stdio spawns per session."""
-    with ExitStack() as stack:
-        found: dict[tuple[str, str], Target] = {}
-        for name in SERVERS:
-            extra = _extra_args(name, data_dirs)
-            found[name, "stdio"] = server_command(name, *extra)
-            for transport in ("http", "ws"):
-                found[name, transport] = stack.enter_context(server_process(name, transport, *extra))
+    specs = [(name, transport, _extra_args(name, data_dirs)) for name in SERVERS for transport in ("http", "ws")]
+    with server_processes(*specs) as running:
+        found: dict[tuple[str, str], Target] = {
+            (name, "stdio"): server_command(name, *_extra_args(name, data_dirs)) for name in SERVERS
+        }
+        found.update({(spec[0], spec[1]): server for spec, server in zip(specs, running, strict=True)})
         yield found
 
 
@@ -73,9 +73,7 @@ async def _files(session: ClientSession, transport: str) -> None:
     assert sorted(tool.name for tool in listed.tools) == [
         "list_directory", "read_file", "search_files", "write_file",
     ]  # fmt: skip
-    written = await session.call_tool(
-        "write_file", {"path": f"out/{transport}.txt", "content": "needle here"}
-    )
+    written = await session.call_tool("write_file", {"path": f"out/{transport}.txt", "content": "needle here"})
     assert not written.is_error, text_of(written)
     read = await session.call_tool("read_file", {"path": f"out/{transport}.txt"})
     assert text_of(read) == "needle here"
@@ -117,9 +115,7 @@ SCRIPTS: dict[str, Callable[[ClientSession, str], Awaitable[None]]] = {
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("name", SERVERS)
-async def test_server_over_transport(
-    name: str, transport: str, targets: dict[tuple[str, str], Target]
-) -> None:
+async def test_server_over_transport(name: str, transport: str, targets: dict[tuple[str, str], Target]) -> None:
     async with mcp_session(targets[name, transport]) as session:
         assert session.server_info is not None and session.server_info.name == name
         await SCRIPTS[name](session, transport)
@@ -129,3 +125,21 @@ def test_http_and_ws_bind_loopback_by_default(targets: dict[tuple[str, str], Tar
     for (name, transport), target in targets.items():
         if isinstance(target, RunningServer):
             assert target.url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:")), (name, transport)
+
+
+def test_command_line_mistakes_are_reported_clearly(tmp_path: Path) -> None:
+    missing_root = subprocess.run(server_command("files"), capture_output=True, text=True, timeout=60)
+    assert missing_root.returncode == 2 and "the files server needs --root DIR" in missing_root.stderr
+    bad_root = subprocess.run(
+        server_command("files", "--root", str(tmp_path / "nope")), capture_output=True, text=True, timeout=60
+    )
+    assert bad_root.returncode == 2 and "is not an existing directory" in bad_root.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        busy = subprocess.run(
+            server_command("clock", "--transport", "ws", "--port", port), capture_output=True, text=True, timeout=60
+        )
+    assert busy.returncode == 1
+    assert f"clock: cannot serve on 127.0.0.1:{port}: Address already in use" in busy.stderr

@@ -130,9 +130,7 @@ async def test_a_refused_handshake_is_a_connection_error_with_the_status() -> No
         return connection.respond(401, "missing token\n")
 
     async with raw_server(lambda websocket: websocket.wait_closed(), process_request=refuse) as url:
-        with pytest.raises(
-            ConnectionError, match=r"WebSocket handshake with ws://127\.0\.0\.1:\d+/ refused: HTTP 401"
-        ):
+        with pytest.raises(ConnectionError, match=r"WebSocket handshake with ws://127\.0\.0\.1:\d+/ refused: HTTP 401"):
             async with websocket_client(url):
                 pass
 
