@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent._defaults import bundled_config
 from agent.events import (
     Event,
     FinalAnswer,
@@ -31,4 +32,5 @@ __all__ = [
     "ToolCallFinished",
     "ToolCallRecord",
     "ToolCallStarted",
+    "bundled_config",
 ]

@@ -20,7 +20,7 @@ from agent.events import Event, FinalAnswer, RunFinished, ToolCallFinished, Tool
 from agent.loop import Agent, AgentOptions
 from inference import DEFAULT_MODEL, InferenceError, SamplingParams
 from inference.llama_cpp_backend import LlamaCppBackend
-from mcp_client import MCPClientError, MCPClientManager, McpClientConfig, ServerState
+from mcp_client import McpClientConfig, MCPClientError, MCPClientManager, ServerState
 
 app = typer.Typer(help="Tool-using agents on local models, with MCP tools.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -56,7 +56,9 @@ class _Printer:
             )
 
 
-async def _run(question: str, *, model: str, mcp_config: Path | None, options: AgentOptions, threads: int | None) -> None:
+async def _run(
+    question: str, *, model: str, mcp_config: Path | None, options: AgentOptions, threads: int | None
+) -> None:
     config = McpClientConfig.load(mcp_config) if mcp_config else bundled_config()
     async with AsyncExitStack() as stack:
         with console.status(f"Loading model {model}…"):

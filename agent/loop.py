@@ -110,7 +110,7 @@ class Agent:
         started = time.perf_counter()
         tools = list(self.toolset.tools) if self.toolset is not None else []
         await emit(RunStarted(tools=tuple(t.name for t in tools)))
-        usage, records = Usage(), []
+        usage, records = Usage(), list[ToolCallRecord]()
         tool_choice = options.tool_choice
         for round_no in range(1, options.max_rounds + 1):
             last = round_no == options.max_rounds

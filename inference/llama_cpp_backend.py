@@ -224,7 +224,8 @@ class LlamaCppBackend:
             llm.set_seed(sampling.seed)
 
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        text, generated, finish = "", 0, "length"
+        text, generated = "", 0
+        finish: FinishReason = "length"
         started = time.perf_counter()
         first: float | None = None
         for token in llm.generate(

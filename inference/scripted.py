@@ -23,7 +23,7 @@ from inference._types import (
 from inference.errors import InferenceError
 from tools import ToolCall
 
-Turn = Message | Callable[[ChatRequest], Message]
+Turn = Message | ChatResponse | Callable[[ChatRequest], Message]
 
 
 def assistant(content: str | None = None, *calls: ToolCall) -> Message:
@@ -32,7 +32,7 @@ def assistant(content: str | None = None, *calls: ToolCall) -> Message:
 
 
 class ScriptedBackend:
-    """Answers the n-th request with the n-th turn (a Message, or a function of the request)."""
+    """Answers the n-th request with the n-th turn: a Message, a whole ChatResponse, or a function of the request."""
 
     def __init__(self, turns: Sequence[Turn], *, model_id: str = "scripted") -> None:
         self._turns = list(turns)
@@ -48,10 +48,13 @@ class ScriptedBackend:
             raise InferenceError(f"script exhausted after {len(self._turns)} turns")
         turn = self._turns[len(self.requests)]
         self.requests.append(request)
+        if isinstance(turn, ChatResponse):
+            return turn
         message = turn(request) if callable(turn) else turn
         finish: FinishReason = "tool_calls" if message.tool_calls else "stop"
         words = len((message.content or "").split())
-        usage = Usage(prompt_tokens=sum(len((m.content or "").split()) for m in request.messages), completion_tokens=words)
+        prompt_words = sum(len((m.content or "").split()) for m in request.messages)
+        usage = Usage(prompt_tokens=prompt_words, completion_tokens=words)
         return ChatResponse(message=message, finish_reason=finish, usage=usage, raw_text=message.content or "")
 
     @asynccontextmanager

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from mcp_client.errors import MCPConfigError
 
+_TAGS = frozenset({"Process", "Http", "WebSocket"})
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -30,7 +31,7 @@ class _Model(BaseModel):
 def _check_url(url: str, schemes: tuple[str, ...], kind: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in schemes or not parts.netloc:
-        raise ValueError(f"{url!r} is not a {kind} URL")
+        raise ValueError(f"{url!r} is not {kind} URL")
     return url
 
 
@@ -55,7 +56,7 @@ class HttpSource(_Model):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _check_url(value, ("http", "https"), "http(s)")
+        return _check_url(value, ("http", "https"), "an http(s)")
 
 
 class WebSocketSource(_Model):
@@ -69,14 +70,14 @@ class WebSocketSource(_Model):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _check_url(value, ("ws", "wss"), "ws(s)")
+        return _check_url(value, ("ws", "wss"), "a ws(s)")
 
 
 ServerSource = Annotated[ProcessSource | HttpSource | WebSocketSource, Field(discriminator="type")]
 
 
 class McpServerSource:
-    """mistral.rs-style constructors: `McpServerSource.Process(command=...)`, `.Http(url=...)`, `.WebSocket(url=...)`."""
+    """mistral.rs-style constructors: `McpServerSource.Process(command=...)`, `.Http(url=...)`, `.WebSocket(...)`."""
 
     Process = ProcessSource
     Http = HttpSource
@@ -192,7 +193,9 @@ def _from_mcp_servers(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
 def _describe(exc: ValidationError, origin: str) -> str:
     lines = []
     for error in exc.errors():
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
+        # Drop the union's tag from the path: `source.Http.url` reads as `source.url`.
+        loc = [p for i, p in enumerate(error["loc"]) if not (i and error["loc"][i - 1] == "source" and p in _TAGS)]
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
         value = error.get("input")
         shown = "" if isinstance(value, Mapping | list) or error["type"] == "missing" else f" (got {value!r})"
         message = error["msg"].removeprefix("Value error, ")

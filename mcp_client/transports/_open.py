@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx2
 from mcp import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
@@ -54,12 +55,20 @@ async def open_transport(config: McpServerConfig) -> AsyncIterator[Streams]:
             yield streams
 
 
+def _process_problem(source: ProcessSource) -> str | None:
+    if source.work_dir is not None and not os.path.isdir(source.work_dir):
+        return f"work_dir {source.work_dir!r} is not a directory"
+    if shutil.which(source.command, path=(source.env or {}).get("PATH")) is None:
+        return f"command {source.command!r} not found (is it installed and on PATH?)"
+    return None
+
+
 @asynccontextmanager
 async def _open_process(config: McpServerConfig, source: ProcessSource) -> AsyncIterator[Streams]:
-    if source.work_dir is not None and not os.path.isdir(source.work_dir):
-        raise MCPConnectError(config.name, f"work_dir {source.work_dir!r} is not a directory")
-    if shutil.which(source.command, path=(source.env or {}).get("PATH")) is None:
-        raise MCPConnectError(config.name, f"command {source.command!r} not found (is it installed and on PATH?)")
+    # Checked here so the error names the command, not a traceback from deep inside the subprocess code.
+    problem = await anyio.to_thread.run_sync(_process_problem, source)
+    if problem:
+        raise MCPConnectError(config.name, problem)
     params = StdioServerParameters(command=source.command, args=source.args, env=source.env, cwd=source.work_dir)
     async with AsyncExitStack() as stack:
         errlog = await stack.enter_async_context(stderr_to_log(config.name))

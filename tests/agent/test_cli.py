@@ -1,0 +1,51 @@
+"""`mcpagent run` as a user runs it: a subprocess with the real model and the bundled servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+MCPAGENT = str(Path(sys.executable).parent / "mcpagent")
+
+
+def _mcpagent(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([MCPAGENT, *args], capture_output=True, text=True, timeout=timeout, env=env, check=False)
+
+
+def test_run_shows_the_tool_call_result_answer_and_figures() -> None:
+    done = _mcpagent("run", "What is the current time in Asia/Tokyo?")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith('→ clock_now {"timezone": "Asia/Tokyo"}') for line in lines), done.stdout
+    assert any(line.startswith("← result: ") and "+09:00" in line for line in lines), done.stdout
+    assert any(line.startswith("Answer: ") for line in lines), done.stdout
+    figures = lines[-1]
+    assert figures.startswith("rounds 2 · prompt ") and "tok/s decode" in figures
+
+
+def test_missing_model_is_one_line_naming_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.gguf"
+    done = _mcpagent("run", "hi", "--model", str(missing))
+    assert done.returncode == 1
+    assert f"error: model '{missing}' not found" in done.stderr
+    assert "hint:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_server_command_that_does_not_exist_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "mcp.json"
+    config.write_text(json.dumps({"mcpServers": {"ghost": {"command": "ghost-mcp-server-xyz"}}}))
+    done = _mcpagent("run", "Say hi.", "--mcp-config", str(config), "--max-tokens", "8")
+    assert done.returncode == 0, done.stderr
+    assert "MCP server 'ghost' failed: command 'ghost-mcp-server-xyz' not found" in done.stderr
+
+
+def test_malformed_config_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "mcp.json"
+    config.write_text('{"servers": [{"name": "x", "source": {"type": "Http", "url": "htp://x"}}]}')
+    done = _mcpagent("run", "hi", "--mcp-config", str(config))
+    assert done.returncode == 1
+    assert "servers[0].source.url: 'htp://x' is not an http(s) URL" in done.stderr

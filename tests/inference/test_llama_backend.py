@@ -1,0 +1,141 @@
+"""The llama.cpp backend on the real embedded SmolLM2-135M GGUF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from inference import (
+    ChatRequest,
+    GrammarError,
+    Message,
+    ModelLoadError,
+    ModelNotFoundError,
+    NamedTool,
+    SamplingParams,
+    TextDelta,
+)
+from inference.llama_cpp_backend import LlamaCppBackend
+from inference.llama_cpp_grammar import compile_grammar, tool_call_gbnf
+from inference.models import resolve_model
+from tools import ToolSpec
+
+CALC = ToolSpec(
+    name="calc_evaluate",
+    description="Evaluate an arithmetic expression such as '(2 + 3) * 4'.",
+    input_schema={"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]},
+)
+CLOCK = ToolSpec(
+    name="clock_now",
+    description="The current date and time in an IANA time zone.",
+    input_schema={
+        "type": "object",
+        "properties": {"timezone": {"type": "string", "description": "A zone such as 'Europe/Paris'."}},
+    },
+)
+NESTED = ToolSpec(
+    name="book",
+    description="Book a trip.",
+    input_schema={
+        "type": "object",
+        "properties": {
+            "when": {"type": "object", "properties": {"day": {"type": "integer", "minimum": 1, "maximum": 31},
+                                                      "month": {"enum": ["jan", "feb"]}},
+                     "required": ["day", "month"]},
+            "people": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+            "window": {"type": "boolean"},
+        },
+        "required": ["when", "people"],
+    },
+)
+
+
+def _ask(text: str, **kwargs: object) -> ChatRequest:
+    return ChatRequest(messages=[Message(role="user", content=text)], **kwargs)  # type: ignore[arg-type]
+
+
+def test_embedded_alias_resolves_without_importing_its_package() -> None:
+    path = resolve_model("smollm2-135m")
+    assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.stat().st_size > 50_000_000
+
+
+def test_missing_model_names_every_place_looked(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.gguf"
+    with pytest.raises(ModelNotFoundError) as info:
+        resolve_model(missing)
+    assert str(missing) in str(info.value)
+    assert "smollm2-135m" in str(info.value)  # it also lists the aliases it knows
+
+
+async def test_not_a_gguf_and_truncated_gguf_give_load_errors(tmp_path: Path) -> None:
+    text = tmp_path / "notes.gguf"
+    text.write_text("hello")
+    with pytest.raises(ModelLoadError, match="not a GGUF file"):
+        async with LlamaCppBackend(text):
+            pass
+    truncated = tmp_path / "truncated.gguf"
+    truncated.write_bytes(resolve_model().read_bytes()[:4096])
+    with pytest.raises(ModelLoadError) as info:
+        async with LlamaCppBackend(truncated):
+            pass
+    assert str(truncated) in str(info.value)
+
+
+async def test_required_tool_choice_emits_calls_that_validate(backend: LlamaCppBackend) -> None:
+    for question, tools in [("What is 2 + 2?", [CALC, CLOCK]), ("Book a trip for Ann on 3 jan", [NESTED])]:
+        response = await backend.complete(_ask(question, tools=tools, tool_choice="required"))
+        assert response.finish_reason == "tool_calls"
+        assert response.message.tool_calls
+        specs = {t.name: t for t in tools}
+        for call in response.message.tool_calls:
+            assert len(call.id) == 9 and call.id.isalnum()
+            jsonschema.validate(call.arguments, dict(specs[call.name].input_schema))
+
+
+async def test_named_tool_choice_forces_that_tool(backend: LlamaCppBackend) -> None:
+    response = await backend.complete(_ask("Hello!", tools=[CALC, CLOCK], tool_choice=NamedTool(name="clock_now")))
+    assert [c.name for c in response.message.tool_calls] == ["clock_now"]
+
+
+async def test_tool_choice_none_never_calls(backend: LlamaCppBackend) -> None:
+    response = await backend.complete(_ask("Use calc_evaluate on 2+2", tools=[CALC], tool_choice="none"))
+    assert response.message.tool_calls == ()
+    assert response.message.content and not response.message.content.startswith("<tool_call>")
+
+
+async def test_a_new_conversation_with_the_same_tools_reuses_the_cached_prefix(backend: LlamaCppBackend) -> None:
+    first = await backend.complete(_ask("Say hi.", tools=[CALC, CLOCK], sampling=SamplingParams(max_tokens=8)))
+    second = await backend.complete(_ask("Say bye.", tools=[CALC, CLOCK], sampling=SamplingParams(max_tokens=8)))
+    assert first.usage.prompt_tokens > 300
+    # Everything up to the user's question (system prompt, tools) is already in the KV cache.
+    assert second.usage.cached_tokens >= second.usage.prompt_tokens - 40
+
+
+async def test_stream_yields_text_then_the_response(backend: LlamaCppBackend) -> None:
+    async with backend.stream(_ask("Count to three.", sampling=SamplingParams(max_tokens=12))) as items:
+        seen = [item async for item in items]
+    deltas = [i.text for i in seen if isinstance(i, TextDelta)]
+    done = seen[-1]
+    assert done.type == "done"
+    assert "".join(deltas).strip() == done.response.message.content
+    assert done.response.usage.completion_tokens == 12 and done.response.finish_reason == "length"
+
+
+async def test_invalid_grammar_is_an_error_not_a_crash(backend: LlamaCppBackend) -> None:
+    assert backend._llm is not None
+    with pytest.raises(GrammarError, match="could not parse"):
+        compile_grammar(backend._llm, 'root ::= "a" undefined-rule')
+    with pytest.raises(GrammarError, match="not among the tools"):
+        tool_call_gbnf([CALC], NamedTool(name="nope"), 1)
+
+
+def test_tool_grammar_compiles_for_100_nested_tools(backend: LlamaCppBackend) -> None:
+    tools = [
+        ToolSpec(name=f"tool_{i}", description="x", input_schema=dict(NESTED.input_schema)) for i in range(100)
+    ]
+    gbnf = tool_call_gbnf(tools, "auto", 4)
+    assert gbnf is not None and gbnf.count("tool_") >= 100
+    assert backend._llm is not None
+    compile_grammar(backend._llm, gbnf)

@@ -1,0 +1,70 @@
+"""DESIGN.md's import direction: tools <- inference, mcp_client <- agent; only the edges import SDKs."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("tools", "inference", "mcp_client", "agent")
+# Which of our packages each package may import.
+ALLOWED = {
+    "tools": {"tools"},
+    "inference": {"tools", "inference"},
+    "mcp_client": {"tools", "mcp_client"},
+    "agent": {"tools", "inference", "mcp_client", "agent"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_packages_import_only_in_the_allowed_direction(package: str) -> None:
+    bad = {
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in _modules(package)
+        for name in _imports(path) & set(PACKAGES)
+        if name not in ALLOWED[package]
+    }
+    assert not bad, sorted(bad)
+
+
+def test_only_llama_cpp_modules_import_llama_cpp() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in PACKAGES
+        for path in _modules(package)
+        if "llama_cpp" in _imports(path) and not path.name.startswith("llama_cpp")
+    ]
+    assert offenders == []
+
+
+def test_only_mcp_client_and_tool_servers_import_mcp() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in ("inference", "agent")
+        for path in _modules(package)
+        if "mcp" in _imports(path)
+    ]
+    assert offenders == []
+
+
+def test_the_checker_sees_real_imports() -> None:
+    """Guard against a checker that passes because it reads nothing."""
+    assert "mcp_client" in _imports(ROOT / "agent" / "cli.py")
+    assert "llama_cpp" in _imports(ROOT / "inference" / "llama_cpp_backend.py")
