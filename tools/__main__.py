@@ -22,9 +22,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools", description="Run a bundled MCP tool server.")
     parser.add_argument("name", choices=SERVERS)
     parser.add_argument("--transport", choices=tuple(DEFAULT_PORTS), default="stdio")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind for http and ws (default: loopback)")
-    parser.add_argument("--port", type=int, help="TCP port for http (default 8000) and ws (8765); 0 picks one")
-    parser.add_argument("--root", type=Path, help="files: the directory the tools may read and write (required)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind for http and ws (default: loopback)"
+    )
+    parser.add_argument(
+        "--port", type=int, help="TCP port for http (default 8000) and ws (8765); 0 picks one"
+    )
+    parser.add_argument(
+        "--root", type=Path, help="files: the directory the tools may read and write (required)"
+    )
     parser.add_argument("--max-bytes", type=int, default=1024 * 1024, help="files: largest read or write")
     parser.add_argument(
         "--db",

@@ -36,7 +36,9 @@ def server_command(name: str, *args: str) -> list[str]:
 
 
 @contextmanager
-def _spawned(name: str, transport: str, args: tuple[str, ...]) -> Iterator[tuple[subprocess.Popen[bytes], Any]]:
+def _spawned(
+    name: str, transport: str, args: tuple[str, ...]
+) -> Iterator[tuple[subprocess.Popen[bytes], Any]]:
     """The process and its stderr file; stopped on exit, also when the test fails: terminate, then kill."""
     with tempfile.TemporaryFile() as stderr:
         command = server_command(name, "--transport", transport, "--port", "0", *args)

@@ -92,7 +92,9 @@ async def test_anything_else_is_a_clear_error(expression: str, message: str) -> 
     ],
 )
 async def test_denial_of_service_is_refused_quickly(expression: str, message: str) -> None:
-    result = await calculator.toolset().call_tool("evaluate", {"expression": expression}, timeout_secs=GUARD_SECS)
+    result = await calculator.toolset().call_tool(
+        "evaluate", {"expression": expression}, timeout_secs=GUARD_SECS
+    )
     assert "timed out" not in result.text
     assert result.is_error and message in result.text
 

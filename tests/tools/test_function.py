@@ -296,6 +296,9 @@ async def test_functions_served_in_one_line_over_stdio() -> None:
         }
         assert listed["greet"].input_schema["$defs"]["Greeting"]["enum"] == ["hello", "goodbye"]
         assert text_of(await session.call_tool("add", {"a": 40, "b": 2})) == "42"
-        assert text_of(await session.call_tool("greet", {"name": "Ada", "greeting": "goodbye"})) == "goodbye, Ada!"
+        assert (
+            text_of(await session.call_tool("greet", {"name": "Ada", "greeting": "goodbye"}))
+            == "goodbye, Ada!"
+        )
         bad = await session.call_tool("add", {"a": "forty"})
         assert bad.is_error and "- a: Input should be a valid integer" in text_of(bad)

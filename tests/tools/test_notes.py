@@ -32,8 +32,12 @@ def _rows(db: Path) -> dict[str, str]:
 
 
 async def test_put_get_search_delete(toolset: FunctionToolset) -> None:
-    assert (await toolset.call_tool("put_note", {"key": "todo", "text": "buy milk"})).text == "saved new note 'todo'"
-    put = await toolset.call_tool("put_note", {"key": "todo", "text": "buy milk and eggs", "tags": ["home", "food"]})
+    assert (
+        await toolset.call_tool("put_note", {"key": "todo", "text": "buy milk"})
+    ).text == "saved new note 'todo'"
+    put = await toolset.call_tool(
+        "put_note", {"key": "todo", "text": "buy milk and eggs", "tags": ["home", "food"]}
+    )
     assert put.text == "replaced note 'todo'"
     await toolset.call_tool("put_note", {"key": "idea", "text": "100% of 10_000 is it"})
     got = (await toolset.call_tool("get_note", {"key": "todo"})).text.splitlines()
@@ -47,7 +51,9 @@ async def test_put_get_search_delete(toolset: FunctionToolset) -> None:
     assert (await toolset.call_tool("search_notes", {"query": "1%0"})).text == "no notes contain '1%0'"
     recent = (await toolset.call_tool("search_notes", {})).text.splitlines()
     assert [line.split()[0] for line in recent] == ["idea", "todo"]
-    assert await toolset.call_tool("delete_note", {"key": "todo"}) == ToolResult.from_text("deleted note 'todo'")
+    assert await toolset.call_tool("delete_note", {"key": "todo"}) == ToolResult.from_text(
+        "deleted note 'todo'"
+    )
     missing = await toolset.call_tool("delete_note", {"key": "todo"})
     assert missing == ToolResult.from_text("NoteNotFoundError: no note with key 'todo'", is_error=True)
 
@@ -55,7 +61,9 @@ async def test_put_get_search_delete(toolset: FunctionToolset) -> None:
 async def test_unknown_keys_suggest_similar_ones(toolset: FunctionToolset) -> None:
     await toolset.call_tool("put_note", {"key": "shopping-list", "text": "milk"})
     result = await toolset.call_tool("get_note", {"key": "shoping-list"})
-    assert result.is_error and result.text.endswith("no note with key 'shoping-list'; similar keys: 'shopping-list'")
+    assert result.is_error and result.text.endswith(
+        "no note with key 'shoping-list'; similar keys: 'shopping-list'"
+    )
 
 
 async def test_limits(toolset: FunctionToolset) -> None:
@@ -73,7 +81,9 @@ async def test_limits(toolset: FunctionToolset) -> None:
 
 
 def test_the_store_must_be_opened() -> None:
-    with pytest.raises(RuntimeError, match=r"NotesStore is not open; use `with NotesStore\(path\) as store:`"):
+    with pytest.raises(
+        RuntimeError, match=r"NotesStore is not open; use `with NotesStore\(path\) as store:`"
+    ):
         notes.NotesStore("unused.sqlite3").get("x")
 
 
@@ -100,7 +110,9 @@ async def test_several_clients_and_processes_at_once(tmp_path: Path) -> None:
     rows = _rows(db)
     assert len(rows) == 90
     assert all(
-        rows[f"{prefix}-{i}"] == f"{prefix} note {i}" for prefix in ("first", "second", "third") for i in range(30)
+        rows[f"{prefix}-{i}"] == f"{prefix} note {i}"
+        for prefix in ("first", "second", "third")
+        for i in range(30)
     )
 
 

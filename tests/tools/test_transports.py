@@ -33,7 +33,9 @@ def _extra_args(name: str, dirs: tuple[Path, Path]) -> tuple[str, ...]:
 @pytest.fixture(scope="module")
 def targets(data_dirs: tuple[Path, Path]) -> Iterator[dict[tuple[str, str], Target]]:
     """One HTTP and one WebSocket process per server for the whole module; stdio spawns per session."""
-    specs = [(name, transport, _extra_args(name, data_dirs)) for name in SERVERS for transport in ("http", "ws")]
+    specs = [
+        (name, transport, _extra_args(name, data_dirs)) for name in SERVERS for transport in ("http", "ws")
+    ]
     with server_processes(*specs) as running:
         found: dict[tuple[str, str], Target] = {
             (name, "stdio"): server_command(name, *_extra_args(name, data_dirs)) for name in SERVERS
@@ -73,7 +75,9 @@ async def _files(session: ClientSession, transport: str) -> None:
     assert sorted(tool.name for tool in listed.tools) == [
         "list_directory", "read_file", "search_files", "write_file",
     ]  # fmt: skip
-    written = await session.call_tool("write_file", {"path": f"out/{transport}.txt", "content": "needle here"})
+    written = await session.call_tool(
+        "write_file", {"path": f"out/{transport}.txt", "content": "needle here"}
+    )
     assert not written.is_error, text_of(written)
     read = await session.call_tool("read_file", {"path": f"out/{transport}.txt"})
     assert text_of(read) == "needle here"
@@ -115,7 +119,9 @@ SCRIPTS: dict[str, Callable[[ClientSession, str], Awaitable[None]]] = {
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("name", SERVERS)
-async def test_server_over_transport(name: str, transport: str, targets: dict[tuple[str, str], Target]) -> None:
+async def test_server_over_transport(
+    name: str, transport: str, targets: dict[tuple[str, str], Target]
+) -> None:
     async with mcp_session(targets[name, transport]) as session:
         assert session.server_info is not None and session.server_info.name == name
         await SCRIPTS[name](session, transport)
@@ -139,7 +145,10 @@ def test_command_line_mistakes_are_reported_clearly(tmp_path: Path) -> None:
         taken.listen()
         port = str(taken.getsockname()[1])
         busy = subprocess.run(
-            server_command("clock", "--transport", "ws", "--port", port), capture_output=True, text=True, timeout=60
+            server_command("clock", "--transport", "ws", "--port", port),
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert busy.returncode == 1
     assert f"clock: cannot serve on 127.0.0.1:{port}: Address already in use" in busy.stderr

@@ -15,12 +15,15 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
 from mcp_client.transports.websocket import websocket_client
+from tests.tools._servers import text_of
 from tools import FunctionToolset, tool
 from tools._ws_server import serve_websocket
 from tools.servers._serve import toolset_server
 
+MCP = [Subprotocol("mcp")]
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -58,7 +61,7 @@ async def mcp_ws_server() -> AsyncIterator[str]:
 @asynccontextmanager
 async def raw_server(handler: Any, **options: Any) -> AsyncIterator[str]:
     """A bare websockets server, to play a misbehaving or inspecting peer."""
-    async with serve(handler, "127.0.0.1", 0, subprotocols=["mcp"], **options) as server:  # type: ignore[list-item]
+    async with serve(handler, "127.0.0.1", 0, subprotocols=MCP, **options) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         yield f"ws://127.0.0.1:{port}/"
 
@@ -72,13 +75,13 @@ async def test_client_and_server_round_trip_large_messages() -> None:
         await session.initialize()
         assert session.server_info is not None and session.server_info.name == "ws-test"
         assert [t.name for t in (await session.list_tools()).tools] == ["echo", "big"]
-        assert (await session.call_tool("echo", {"text": "héllo"})).content[0].text == "héllo"  # type: ignore[union-attr]
+        assert text_of(await session.call_tool("echo", {"text": "héllo"})) == "héllo"
         large = await session.call_tool("big", {"size": 3_000_000})  # past websockets' 1 MiB default
-        assert len(large.content[0].text) == 3_000_000  # type: ignore[union-attr]
+        assert len(text_of(large)) == 3_000_000
 
 
 async def test_server_speaks_the_mcp_subprotocol_and_survives_bad_frames() -> None:
-    async with mcp_ws_server() as url, connect(url, subprotocols=["mcp"]) as websocket:  # type: ignore[list-item]
+    async with mcp_ws_server() as url, connect(url, subprotocols=MCP) as websocket:
         assert websocket.subprotocol == "mcp"
         await websocket.send("this is not json")
         await websocket.send(b"\x00\x01binary")
@@ -130,7 +133,9 @@ async def test_a_refused_handshake_is_a_connection_error_with_the_status() -> No
         return connection.respond(401, "missing token\n")
 
     async with raw_server(lambda websocket: websocket.wait_closed(), process_request=refuse) as url:
-        with pytest.raises(ConnectionError, match=r"WebSocket handshake with ws://127\.0\.0\.1:\d+/ refused: HTTP 401"):
+        with pytest.raises(
+            ConnectionError, match=r"WebSocket handshake with ws://127\.0\.0\.1:\d+/ refused: HTTP 401"
+        ):
             async with websocket_client(url):
                 pass
 

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS notes (
 """
 
 Key = Annotated[str, Field(min_length=1, max_length=MAX_KEY_CHARS, description="The note's unique name.")]
+Tags = Annotated[tuple[Annotated[str, Field(max_length=50)], ...], Field(max_length=MAX_TAGS)]
 
 
 def default_db_path() -> Path:
@@ -187,7 +188,7 @@ def toolset(store: NotesStore) -> FunctionToolset:
     def put_note(
         key: Key,
         text: Annotated[str, Field(max_length=MAX_TEXT_CHARS)],
-        tags: Annotated[list[Annotated[str, Field(max_length=50)]], Field(max_length=MAX_TAGS)] = [],  # noqa: B006 - validated copy per call
+        tags: Tags = (),
     ) -> str:
         """Save a note under a key, replacing any note with that key. The note is on disk when this returns.
 
@@ -196,7 +197,7 @@ def toolset(store: NotesStore) -> FunctionToolset:
             text: The content to remember.
             tags: Optional labels to find the note by.
         """
-        created = store.put(key, text, tuple(tags))
+        created = store.put(key, text, tags)
         return f"{'saved new' if created else 'replaced'} note {key!r}"
 
     @tool
