@@ -361,6 +361,7 @@ def serve_functions(
     host: str = "127.0.0.1",
     port: int = 8000,
     instructions: str | None = None,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve Python functions as an MCP server until interrupted: `serve_functions(add, multiply)`.
 
@@ -371,6 +372,7 @@ def serve_functions(
         host: The address HTTP and WebSocket bind (loopback unless told otherwise).
         port: The TCP port for HTTP and WebSocket; 0 picks a free one.
         instructions: Text for the client describing the server.
+        on_ready: Called with the URL (`stdio` for stdio) once clients can connect.
     """
     from tools.servers._serve import run_toolset  # the MCP server side, imported only when serving
 
@@ -381,4 +383,5 @@ def serve_functions(
         host=host,
         port=port,
         instructions=instructions,
+        on_ready=on_ready,
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+import typing
 from enum import Enum
+from typing import Literal
 
 import anyio
 import anyio.lowlevel
@@ -34,5 +37,6 @@ async def greet_someone(name: str, greeting: Greeting = Greeting.HELLO) -> str:
 
 
 if __name__ == "__main__":
-    transport = sys.argv[1] if len(sys.argv) > 1 else "stdio"
-    serve_functions(add, greet_someone, name="demo", transport=transport)  # type: ignore[arg-type]
+    transport = typing.cast(Literal["stdio", "http", "ws"], sys.argv[1] if len(sys.argv) > 1 else "stdio")
+    announce = functools.partial(print, "serving MCP over", transport, "at", file=sys.stderr, flush=True)
+    serve_functions(add, greet_someone, name="demo", transport=transport, port=0, on_ready=announce)

@@ -36,12 +36,9 @@ def server_command(name: str, *args: str) -> list[str]:
 
 
 @contextmanager
-def _spawned(
-    name: str, transport: str, args: tuple[str, ...]
-) -> Iterator[tuple[subprocess.Popen[bytes], Any]]:
+def _spawned(command: list[str]) -> Iterator[tuple[subprocess.Popen[bytes], Any]]:
     """The process and its stderr file; stopped on exit, also when the test fails: terminate, then kill."""
     with tempfile.TemporaryFile() as stderr:
-        command = server_command(name, "--transport", transport, "--port", "0", *args)
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, cwd=REPO_ROOT
         )
@@ -58,15 +55,23 @@ def _spawned(
 
 
 @contextmanager
-def server_processes(*specs: tuple[str, str, tuple[str, ...]]) -> Iterator[list[RunningServer]]:
-    """Start `python -m tools NAME --transport T --port 0 ARGS` for each `(NAME, T, ARGS)` at once, then
-    wait for the URL each announces."""
+def announcing_processes(*commands: tuple[list[str], str]) -> Iterator[list[RunningServer]]:
+    """Start each `(command, transport)` at once, then wait for the URL each prints on stderr as
+    `serving MCP over TRANSPORT at URL`."""
     with ExitStack() as stack:
-        spawned = [stack.enter_context(_spawned(*spec)) for spec in specs]
+        spawned = [stack.enter_context(_spawned(command)) for command, _ in commands]
         yield [
-            RunningServer(process, _wait_for_url(process, stderr), spec[1])
-            for (process, stderr), spec in zip(spawned, specs, strict=True)
+            RunningServer(process, _wait_for_url(process, stderr), transport)
+            for (process, stderr), (_, transport) in zip(spawned, commands, strict=True)
         ]
+
+
+@contextmanager
+def server_processes(*specs: tuple[str, str, tuple[str, ...]]) -> Iterator[list[RunningServer]]:
+    """`python -m tools NAME --transport T --port 0 ARGS` for each `(NAME, T, ARGS)`, started at once."""
+    commands = [(server_command(name, "--transport", t, "--port", "0", *args), t) for name, t, args in specs]
+    with announcing_processes(*commands) as servers:
+        yield servers
 
 
 @contextmanager

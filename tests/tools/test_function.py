@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
-from tests.tools._servers import mcp_session, text_of
+from tests.tools._servers import announcing_processes, mcp_session, text_of
 from tools import FunctionTool, FunctionToolset, ImageContent, ToolResult, Toolset, tool
 from tools.function import parse_docstring
 
@@ -302,3 +302,12 @@ async def test_functions_served_in_one_line_over_stdio() -> None:
         )
         bad = await session.call_tool("add", {"a": "forty"})
         assert bad.is_error and "- a: Input should be a valid integer" in text_of(bad)
+
+
+async def test_functions_served_over_http_and_websocket() -> None:
+    module = [sys.executable, "-m", "tests.tools._function_server"]
+    with announcing_processes((module + ["http"], "http"), (module + ["ws"], "ws")) as servers:
+        for server in servers:
+            assert server.url.startswith(f"{server.transport}://127.0.0.1:")
+            async with mcp_session(server) as session:
+                assert text_of(await session.call_tool("add", {"a": 1})) == "2"

@@ -1,1 +1,6 @@
-"""The bundled MCP tool servers. Each module exposes `build() -> MCPServer`."""
+"""The bundled MCP tool servers: calculator, clock, files, notes.
+
+Each module exposes `toolset(...) -> FunctionToolset` (the tools, usable in-process) and
+`build(...) -> mcp.server.lowlevel.Server` (the same tools as an MCP server); `_serve` runs any
+Toolset over stdio, streamable HTTP or WebSocket.
+"""
