@@ -52,10 +52,12 @@ def loads_lenient(text: str) -> Any:
         ValueError: the text is none of these.
     """
     stripped = text.strip()
-    candidates = [stripped]
+    try:
+        return json.loads(stripped, strict=False)
+    except (ValueError, RecursionError):
+        pass
     without_commas = _TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), stripped)
-    if without_commas != stripped:
-        candidates.append(without_commas)
+    candidates = [without_commas] if without_commas != stripped else []
     if "\\" in stripped:
         candidates.append(_fix_escapes(without_commas))
     for candidate in candidates:

@@ -45,6 +45,9 @@ class RecipientReader:
     def raw(self) -> str:
         return "".join(self._parts)
 
+    def gate(self) -> Callable[[str], object] | None:
+        return None
+
     def _take(self, text: str, *, value: bool = False) -> None:
         self._parts.append(text)
         if value:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 
 from inference.parsers._scan import MarkerSet, partial_prefix, skip_ws
@@ -21,6 +22,7 @@ Action = tuple[int, object]
 _FENCE_MARK = "```"
 _FENCE_LOOKAHEAD = 256
 _never = re.compile(r"(?!)").search
+_WS = frozenset(" \t\r\n")
 
 # The hot path makes one delta per chunk; building frozen dataclasses through their generated
 # __init__ (object.__setattr__ per field) costs about half the per-chunk budget, so set the slot directly.
@@ -44,10 +46,12 @@ def _reasoning_delta(text: str) -> Delta:
 class _Sink:
     """Accumulates content or reasoning, stripped: leading whitespace dropped, trailing held back."""
 
-    __slots__ = ("parts", "_lead", "_pending")
+    __slots__ = ("parts", "clean", "_lead", "_pending")
 
     def __init__(self) -> None:
         self.parts: list[str] = []
+        self.clean = False
+        """Nothing held back: a chunk with no trailing whitespace can be appended as it is."""
         self._lead = True
         self._pending = ""
 
@@ -61,16 +65,20 @@ class _Sink:
         body = text.rstrip()
         if not body:
             self._pending += text
+            self.clean = False
             return ""
+        tail = text[len(body) :]
         if self._pending:
             body = self._pending + body
-        self._pending = text[len(text.rstrip()) :]
+        self._pending = tail
+        self.clean = not tail
         self.parts.append(body)
         return body
 
     def segment(self) -> None:
         """Start a new block (reasoning): stripped on its own, joined to the last with a newline."""
         self._lead = True
+        self.clean = False
         self._pending = "\n" if self.parts else ""
 
     def value(self) -> str | None:
@@ -100,6 +108,7 @@ class Tables:
                 start.extend((o, (_THINK, block)) for o in block.open)
         self.start = sorted(start, key=lambda item: -len(item[0]))
         self.fence_openers = {o.marker: o for o in inline}
+        self.start_shadow = tuple(m for m, (kind, _) in content.items() if kind not in (_FENCE, _TICK))
         self.reasoning: dict[Reasoning, MarkerSet[Action]] = {}
         for block in spec.reasoning:
             acts: dict[str, Action] = {t: (_DROP, None) for t in spec.end_tokens}
@@ -145,6 +154,10 @@ class FormatStream:
         "_start_spent",
         "_fence_pending",
         "_closed",
+        "_gate",
+        "_held",
+        "_cls",
+        "_set",
     )
 
     def __init__(self, tables: Tables, *, thinking_open: bool = False, collect: bool = True) -> None:
@@ -167,31 +180,56 @@ class FormatStream:
         self._markers = tables.content
         self._sink = self._content
         self._make = _content_delta
-        self._fast = None
+        self._cls: type = ContentDelta
+        self._set = _set_content
+        self._fast: Callable[[str], object] | None = None
+        self._gate: Callable[[str], object] | None = None
+        self._held: list[str] = []
         if thinking_open and tables.spec.reasoning:
             self._to_reasoning(tables.spec.reasoning[0])
         else:
             self._to_content()
+        self._refresh()
 
     # -- public ----------------------------------------------------------------------------------
 
     def feed(self, chunk: str) -> list[Delta]:
+        fast = self._fast
+        if fast is not None and chunk and (fast(chunk) is None or self._markers.inert(chunk)):
+            # Hot path: plain text in a text mode, nothing held back.
+            sink = self._sink
+            if sink.clean and chunk[-1] not in _WS:
+                sink.parts.append(chunk)
+                delta = _new(self._cls)
+                self._set(delta, chunk)
+                return [delta]
+            text = sink.push(chunk)
+            if not text:
+                return []
+            delta = _new(self._cls)
+            self._set(delta, text)
+            return [delta]
+        gate = self._gate
+        if gate is not None and gate(chunk) is None:
+            # Inside a call body, text that cannot end it is only queued (scanned later, in one go).
+            self._held.append(chunk)
+            return []
         if self._closed:
             raise RuntimeError("feed() after close(): this stream's turn is finished")
-        fast = self._fast
-        if fast is not None and not self._buf and fast(chunk) is None:
-            text = self._sink.push(chunk)
-            return [self._make(text)] if text and self._collect else []
-        self._buf += chunk
-        self._run(False)
+        if self._held:
+            chunk = "".join(self._held) + chunk
+            self._held.clear()
+        self._run(self._buf + chunk if self._buf else chunk, False)
         out, self._out = self._out, []
         return out
 
     def close(self) -> list[Delta]:
         if self._closed:
             return []
-        self._run(True)
+        self._run(self._buf + "".join(self._held), True)
+        self._held.clear()
         self._closed = True
+        self._fast = self._gate = None
         out, self._out = self._out, []
         return out
 
@@ -203,11 +241,17 @@ class FormatStream:
 
     # -- modes -----------------------------------------------------------------------------------
 
-    def _set_fast(self) -> None:
-        text_mode = self._mode in (_CONTENT, _REASONING)
-        if not text_mode or (self._mode == _CONTENT and (self._fresh or self._fence_pending)):
-            self._fast = None
-        else:
+    def _refresh(self) -> None:
+        """Choose the fast path for the next chunk: none while text is held back or at a decision point."""
+        self._fast = self._gate = None
+        if self._fresh and self._content.parts:
+            self._fresh = False
+        if self._buf or self._closed:
+            return
+        if self._mode == _BODY:
+            assert self._reader is not None
+            self._gate = self._reader.gate()
+        elif self._mode != _CONTENT or not (self._fresh or self._fence_pending):
             self._fast = self._markers.special or _never
 
     def _to_content(self) -> None:
@@ -215,8 +259,8 @@ class FormatStream:
         self._markers = self._t.content
         self._sink = self._content
         self._make = _content_delta
+        self._cls, self._set = ContentDelta, _set_content
         self._fresh = not self._content.parts and not self._calls and not self._start_spent
-        self._set_fast()
 
     def _to_reasoning(self, block: Reasoning, *, new_segment: bool = True) -> None:
         self._mode = _REASONING
@@ -224,23 +268,21 @@ class FormatStream:
         self._markers = self._t.reasoning[block]
         self._sink = self._reasoning
         self._make = _reasoning_delta
+        self._cls, self._set = ReasoningDelta, _set_reasoning
         if new_segment:
             self._reasoning.segment()
-        self._set_fast()
 
     def _to_code(self, closer: str) -> None:
         self._mode = _CODE
         self._markers = self._t.code[closer]
         self._sink = self._content
         self._make = _content_delta
-        self._fast = None
 
     def _open(self, opener: Opener, marker: str) -> None:
         self._reader = opener.reader(marker)
         self._origin = (self._mode, self._block)
         self._opener_text = marker
         self._mode = _BODY
-        self._fast = None
 
     def _emit(self, text: str) -> None:
         out = self._sink.push(text)
@@ -249,8 +291,8 @@ class FormatStream:
 
     # -- the loop --------------------------------------------------------------------------------
 
-    def _run(self, final: bool) -> None:
-        buf, pos = self._buf, 0
+    def _run(self, buf: str, final: bool) -> None:
+        pos = 0
         again = True
         while again:
             if self._mode == _BODY:
@@ -258,6 +300,7 @@ class FormatStream:
             else:
                 pos, again = self._text_step(buf, pos, final)
         self._buf = buf[pos:] if pos else buf
+        self._refresh()
 
     def _text_step(self, buf: str, pos: int, final: bool) -> tuple[int, bool]:
         if self._mode == _CONTENT and (self._fresh or self._fence_pending):
@@ -267,15 +310,16 @@ class FormatStream:
             if self._mode != _CONTENT:
                 return pos, True
         markers = self._markers
+        search = markers.search
         while True:
-            m = markers.find(buf, pos)
+            m = search(buf, pos)
             if m is None:
                 cut = len(buf) if final else markers.tail(buf, pos)
                 if cut > pos:
                     self._emit(buf[pos:cut])
                 return cut, False
             start = m.start()
-            if not final and markers.must_wait(buf, start):
+            if not final and len(buf) - start < markers.maxlen and buf[start:] in markers.prefixes:
                 if start > pos:
                     self._emit(buf[pos:start])
                 return start, False
@@ -283,26 +327,29 @@ class FormatStream:
                 self._emit(buf[pos:start])
             marker = m.group()
             kind, arg = markers.actions[marker]
+            if kind != _DROP:
+                return self._act(kind, arg, marker, buf, start, final)
             pos = m.end()
-            if kind == _DROP:
-                continue
-            if kind == _FENCE:
-                return self._fence_step(buf, start, final)
-            if kind in (_TICK, _ENDCODE):
-                self._emit(marker)
-                if kind == _TICK:
-                    self._to_code(marker)
-                else:
-                    self._to_content()
-            elif kind == _THINK:
-                assert isinstance(arg, Reasoning)
-                self._to_reasoning(arg)
-            elif kind == _UNTHINK:
-                self._to_content()
+
+    def _act(self, kind: int, arg: object, marker: str, buf: str, start: int, final: bool) -> tuple[int, bool]:
+        """Apply a marker's action (other than dropping it); the scan goes on in the new mode."""
+        if kind == _FENCE:
+            return self._fence_step(buf, start, final)
+        if kind in (_TICK, _ENDCODE):
+            self._emit(marker)
+            if kind == _TICK:
+                self._to_code(marker)
             else:
-                assert isinstance(arg, Opener)
-                self._open(arg, marker)
-            return pos, True
+                self._to_content()
+        elif kind == _THINK:
+            assert isinstance(arg, Reasoning)
+            self._to_reasoning(arg)
+        elif kind == _UNTHINK:
+            self._to_content()
+        else:
+            assert isinstance(arg, Opener)
+            self._open(arg, marker)
+        return start + len(marker), True
 
     def _peek_step(self, buf: str, pos: int, final: bool) -> tuple[int, bool]:
         """At the start of content (whole-message openers) or after a fenced call (its closing fence)."""
@@ -310,7 +357,12 @@ class FormatStream:
         if q == len(buf) and not final:
             return (q if self._fresh else pos), False
         if self._fresh:
-            found, wait = None, False
+            shadow, wait = partial_prefix(buf, q, self._t.start_shadow)
+            if shadow is not None:  # a real marker (`[TOOL_CALLS]`, `<think>`) outranks `[` or `{`
+                return q, True
+            if wait and not final:
+                return q, False
+            found = None
             for literal, action in self._t.start:
                 if buf.startswith(literal, q):
                     found = (literal, action)
@@ -338,7 +390,6 @@ class FormatStream:
                 if wait and not final:
                     return pos, False
                 self._fence_pending = found_opener is not None
-        self._set_fast()
         return pos, True
 
     def _fence_step(self, buf: str, start: int, final: bool) -> tuple[int, bool]:
@@ -382,7 +433,6 @@ class FormatStream:
                 self._to_content()
         else:
             self._reject(reader, outcome, origin, block)
-        self._set_fast()
         return pos, True
 
     def _reject(self, reader: BodyReader, outcome: Reject, origin: int, block: Reasoning | None) -> None:

@@ -16,6 +16,8 @@ Built = list[ToolCall] | Done | None
 _FENCE = "```"
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
 _MAX_FENCE_LINE = 64
+_NEVER = re.compile(r"(?!)").search
+_CLOSER = re.compile(r"[}\])]").search
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,6 +85,10 @@ class JsonReader:
 
     def raw(self) -> str:
         return "".join(self._parts)
+
+    def gate(self) -> Callable[[str], object] | None:
+        # Inside a value only a closing bracket can end it.
+        return _CLOSER if self._state == _IN else None
 
     def _take(self, text: str) -> None:
         if text:
@@ -279,6 +285,11 @@ class RawReader:
 
     def raw(self) -> str:
         return "".join(self._parts)
+
+    def gate(self) -> Callable[[str], object] | None:
+        if not self._checked:
+            return None
+        return self._markers.special or _NEVER
 
     def _take(self, text: str, *, body: bool = True) -> None:
         self._parts.append(text)

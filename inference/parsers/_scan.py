@@ -28,10 +28,14 @@ def ws_settles(buf: str, pos: int, end: int) -> bool:
     return end - pos >= _LOOKAHEAD_LIMIT
 
 
+def _no_match(buf: str, pos: int = 0) -> None:
+    return None
+
+
 class MarkerSet(Generic[A]):
     """A set of literal markers, each mapped to an action, found leftmost-longest in a buffer."""
 
-    __slots__ = ("actions", "maxlen", "prefixes", "_first", "_regex", "special")
+    __slots__ = ("actions", "maxlen", "prefixes", "_first", "_regex", "special", "search")
 
     def __init__(self, actions: Mapping[str, A]) -> None:
         self.actions = dict(actions)
@@ -42,10 +46,15 @@ class MarkerSet(Generic[A]):
         self.maxlen = max(map(len, markers), default=1)
         chars = "".join(re.escape(c) for c in self._first)
         self.special = re.compile(f"[{chars}]").search if chars else None
+        self.search = self._regex.search if self._regex is not None else _no_match
         """Fast test: a chunk without any of these characters holds no marker and no partial one."""
 
     def find(self, buf: str, pos: int) -> re.Match[str] | None:
         return self._regex.search(buf, pos) if self._regex is not None else None
+
+    def inert(self, chunk: str) -> bool:
+        """Whether a chunk holds no marker and ends in no possible start of one."""
+        return self.search(chunk) is None and self.tail(chunk, 0) == len(chunk)
 
     def must_wait(self, buf: str, start: int) -> bool:
         """Whether the text from `start` to the end could still grow into a (longer) marker."""
@@ -54,10 +63,16 @@ class MarkerSet(Generic[A]):
     def tail(self, buf: str, pos: int) -> int:
         """Where the suffix that could be the start of a marker begins (len(buf) when there is none)."""
         n = len(buf)
-        for i in range(max(pos, n - self.maxlen + 1), n):
-            if buf[i] in self._first and buf[i:] in self.prefixes:
-                return i
-        return n
+        lo = max(pos, n - self.maxlen + 1)
+        best = n
+        for char in self._first:
+            i = buf.find(char, lo, best)
+            while i >= 0:
+                if buf[i:] in self.prefixes:
+                    best = i
+                    break
+                i = buf.find(char, i + 1, best)
+        return best
 
 
 def partial_prefix(buf: str, pos: int, literals: Iterable[str]) -> tuple[str | None, bool]:
@@ -76,6 +91,10 @@ _OPENERS = "{[("
 _CLOSERS = {"{": "}", "[": "]", "(": ")"}
 _NORMAL = re.compile(r"""["'{}\[\]()]""")
 _IN_STRING = {'"': re.compile(r'["\\]'), "'": re.compile(r"['\\]")}
+_WHOLE_STRING = {
+    '"': re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL).match,
+    "'": re.compile(r"'[^'\\]*(?:\\.[^'\\]*)*'", re.DOTALL).match,
+}
 
 
 class ValueScanner:
@@ -116,6 +135,10 @@ class ValueScanner:
             char = m.group()
             pos = m.end()
             if char in "\"'":
+                whole = _WHOLE_STRING[char](buf, m.start())
+                if whole is not None:  # the common case: the whole string is here, skip it at once
+                    pos = whole.end()
+                    continue
                 self.quote = char
             elif char in _OPENERS:
                 self.stack.append(char)

@@ -66,6 +66,11 @@ class BodyReader(Protocol):
         """All the text this reader consumed (what a Reject gives back as text)."""
         ...
 
+    def gate(self) -> Callable[[str], object] | None:
+        """A search that finds nothing in a chunk which cannot change the reader's state (such a chunk
+        may be queued unread); None when every chunk matters."""
+        ...
+
 
 ReaderFactory = Callable[[str], BodyReader]
 """Makes a reader for one body, given the opener text that started it."""
