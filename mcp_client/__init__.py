@@ -5,7 +5,8 @@ The only package (with the tool servers in `tools/`) that imports the `mcp` SDK.
 
 from __future__ import annotations
 
-from mcp_client._connection import ServerState, ServerStatus
+from mcp_client._connection import ProgressCallback, ServerState, ServerStatus
+from mcp_client._resources import PromptArgument, PromptInfo, PromptMessage, ResourceInfo
 from mcp_client.config import (
     HttpSource,
     McpClientConfig,
@@ -43,6 +44,11 @@ __all__ = [
     "McpServerSource",
     "McpServerSourcePy",
     "ProcessSource",
+    "ProgressCallback",
+    "PromptArgument",
+    "PromptInfo",
+    "PromptMessage",
+    "ResourceInfo",
     "RegisteredTool",
     "ServerSource",
     "ServerState",

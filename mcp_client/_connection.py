@@ -1,28 +1,43 @@
-"""One server's connection: a task that opens the transport, owns the MCP session, and closes it.
+"""One server's connection: a task that opens the transport, owns the MCP session, and supervises it.
 
 The session is entered and exited by that one task (anyio cancel scopes demand it); other tasks
-call tools through the SDK's request API, which only sends on streams the owner keeps open.
+call through the SDK's request API. When the connection is lost (the process exits, the socket
+drops, the HTTP session expires) the task reconnects with exponential backoff, lists the tools
+again, and after `max_restarts` consecutive failures opens a circuit breaker until `restart()`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import mcp.types as mt
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp import ClientSession, MCPError
 
 from mcp_client._convert import result_from_mcp
-from mcp_client.config import McpServerConfig
+from mcp_client.config import HttpSource, McpServerConfig
 from mcp_client.errors import MCPConnectError, MCPServerDownError
-from mcp_client.transports import open_transport, transport_name
+from mcp_client.transports import Ended, open_transport, transport_name
+from mcp_client.transports._open import HttpMode
 from tools import ToolResult
 
 logger = logging.getLogger("mcp_client")
+
+class ProgressCallback(Protocol):
+    """Awaited with each progress notification of a call: progress so far, the total if known, a message."""
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None: ...
+
+
+STABLE_SECS = 10.0
+"""A session that stayed up this long resets the count of consecutive failures."""
 
 
 class ServerState(StrEnum):
@@ -44,6 +59,7 @@ class ServerStatus:
     error: str | None = None
     tool_count: int = 0
     restarts: int = 0
+    retry_in_secs: float | None = None
     renamed: tuple[str, ...] = ()
     """Tools registered under another name than asked, as 'asked -> registered'."""
 
@@ -59,77 +75,239 @@ def describe(exc: BaseException) -> str:
     exc = root_cause(exc)
     if isinstance(exc, MCPConnectError):
         return exc.reason
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if not isinstance(exc, MCPError) else text
+    if isinstance(exc, MCPError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+async def _wait_any(*events: anyio.Event) -> None:
+    async with anyio.create_task_group() as task_group:
+
+        async def wait(event: anyio.Event) -> None:
+            await event.wait()
+            task_group.cancel_scope.cancel()
+
+        for event in events:
+            task_group.start_soon(wait, event)
+
+
+async def _relay(
+    source: MemoryObjectReceiveStream[Any], sink: MemoryObjectSendStream[Any], lost: anyio.Event
+) -> None:
+    """Forward transport messages to the session; when the transport's stream ends, say the connection is lost."""
+    async with sink:
+        with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+            async for item in source:
+                await sink.send(item)
+    lost.set()
 
 
 class ServerConnection:
-    """Owns one MCP server session. `run()` is the owning task; `call_tool()` may be used from any task."""
+    """Owns and supervises one MCP server session. `run()` is the owning task."""
 
-    def __init__(self, config: McpServerConfig) -> None:
+    def __init__(self, config: McpServerConfig, *, on_change: Callable[[], None] = lambda: None) -> None:
         self.config = config
         self.state = ServerState.CONNECTING
         self.error: str | None = None
         self.tools: list[mt.Tool] = []
+        self.restarts = 0
+        self.retry_at: float | None = None
         self.ready = anyio.Event()
-        self._session: ClientSession | None = None
+        """Set once the first connection attempt has finished, whichever way."""
+        self.session: ClientSession | None = None
+        self._on_change = on_change
         self._stop = anyio.Event()
+        self._wake = anyio.Event()
+        self._lost = anyio.Event()
+        self._refresh = anyio.Event()
+        self._failures = 0
+        self._connected_once = False
+        legacy = isinstance(config.source, HttpSource) and config.source.transport == "sse"
+        self._http_mode: HttpMode = "sse" if legacy else "streamable"
+        bound = config.max_concurrent_calls
+        self._limiter = anyio.CapacityLimiter(bound) if bound else None
 
     @property
     def transport(self) -> str:
         return transport_name(self.config)
 
-    async def run(self) -> None:
-        """Connect, list tools, then hold the session open until `stop()`. Never raises (but cancellation)."""
-        try:
-            async with open_transport(self.config) as (read, write), ClientSession(read, write) as session:
-                with anyio.fail_after(self.config.connect_timeout_secs):
-                    await session.initialize()
-                    self.tools = await self._list_tools(session)
-                self._session = session
-                self.state = ServerState.READY
-                self.ready.set()
-                await self._stop.wait()
-        except Exception as exc:
-            reason = describe(exc)
-            if isinstance(root_cause(exc), TimeoutError):
-                reason = f"no answer to initialize within {self.config.connect_timeout_secs:g} s"
-            self.error = reason
-            logger.warning("MCP server %r failed: %s", self.config.name, reason)
-        finally:
-            self._session = None
-            self.state = ServerState.FAILED if self.error else ServerState.STOPPED
-            self.ready.set()
-
     def stop(self) -> None:
         self._stop.set()
 
-    @staticmethod
-    async def _list_tools(session: ClientSession) -> list[mt.Tool]:
-        tools: list[mt.Tool] = []
-        cursor: str | None = None
-        while True:
-            params = mt.PaginatedRequestParams(cursor=cursor) if cursor else None
-            page = await session.list_tools(params=params)
-            tools.extend(page.tools)
-            cursor = page.next_cursor
-            if not cursor:
-                return tools
+    def restart(self) -> None:
+        """Reconnect now, closing the circuit breaker if it was open."""
+        self._failures = 0
+        self._lost.set()
+        self._wake.set()
 
-    async def call_tool(self, name: str, arguments: Mapping[str, Any], *, timeout_secs: float | None) -> ToolResult:
-        """Call `name` on this server. A timeout or a protocol error comes back as an error result."""
-        session = self._session
-        if session is None:
-            raise MCPServerDownError(self.config.name, self.error or self.state.value)
+    def retry_in(self) -> float | None:
+        return None if self.retry_at is None else max(0.0, self.retry_at - anyio.current_time())
+
+    # -- the owning task ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Connect, serve, reconnect on loss until `stop()`. Never raises (but cancellation)."""
         try:
-            with anyio.fail_after(timeout_secs):
-                result = await session.call_tool(name, dict(arguments))
-        except TimeoutError:
-            return ToolResult.from_text(f"tool {name!r} timed out after {timeout_secs:g} s", is_error=True)
-        except MCPError as exc:
-            return ToolResult.from_text(f"tool {name!r} failed: {exc}", is_error=True)
+            while not self._stop.is_set():
+                reason, permanent, connected = await self._session_once(self._http_mode)
+                self._connected_once |= connected
+                if not connected and self._may_fall_back_to_sse():
+                    sse_reason, permanent, connected = await self._session_once("sse")
+                    if connected:
+                        self._http_mode = "sse"
+                    else:
+                        reason = f"{reason} (as legacy HTTP+SSE: {sse_reason})"
+                if self._stop.is_set():
+                    break
+                await self._after_failure(reason, permanent)
+        finally:
+            self.session = None
+            self.state = ServerState.FAILED if self.state is ServerState.FAILED else ServerState.STOPPED
+            self.retry_at = None
+            self.ready.set()
+
+    def _may_fall_back_to_sse(self) -> bool:
+        source = self.config.source
+        return isinstance(source, HttpSource) and source.transport == "auto" and not self._connected_once
+
+    async def _session_once(self, http_mode: HttpMode) -> tuple[str, bool, bool]:
+        """One connection's whole life: why it ended, whether retrying is pointless, whether it got connected."""
+        self._lost, self._wake, info = anyio.Event(), anyio.Event(), Ended()
+        began, connected = anyio.current_time(), False
+        with anyio.CancelScope(deadline=began + self.config.connect_timeout_secs) as connect_scope:
+            try:
+                transport = open_transport(self.config, info, http_mode=http_mode)
+                async with transport as (read, write), anyio.create_task_group() as tg:
+                    relay_send, relay_receive = anyio.create_memory_object_stream[Any](0)
+                    tg.start_soon(_relay, read, relay_send, self._lost)
+                    async with ClientSession(relay_receive, write, message_handler=self._on_message) as session:
+                        await session.initialize()
+                        self.tools = await _list_tools(session)
+                        connect_scope.deadline = math.inf
+                        connected = True
+                        await self._serve(session)
+                    tg.cancel_scope.cancel()
+            except Exception as exc:
+                cause = root_cause(exc)
+                permanent = isinstance(cause, MCPConnectError) and cause.permanent
+                return describe(exc), permanent, connected
+            finally:
+                self.session = None
+        if connect_scope.cancelled_caught:
+            return f"no answer to initialize within {self.config.connect_timeout_secs:g} s", False, False
+        if anyio.current_time() - began >= STABLE_SECS:
+            self._failures = 0
+        return info.reason or "connection closed", False, connected
+
+    async def _serve(self, session: ClientSession) -> None:
+        self.session = session
+        self.state, self.error, self.retry_at = ServerState.READY, None, None
+        self.ready.set()
+        self._on_change()
+        logger.info("MCP server %r ready with %d tools", self.config.name, len(self.tools))
+        async with anyio.create_task_group() as task_group:
+            task_group.start_soon(self._refresher, session)
+            await _wait_any(self._stop, self._lost)
+            task_group.cancel_scope.cancel()
+
+    async def _after_failure(self, reason: str, permanent: bool) -> None:
+        self._failures += 1
+        self.error = reason
+        cfg = self.config
+        if permanent or not cfg.restart or self._failures > cfg.max_restarts:
+            if not permanent and cfg.restart:
+                self.error = f"{reason}; gave up after {self._failures} failures in a row (restart() retries)"
+            self.state, self.retry_at = ServerState.FAILED, None
+            logger.warning("MCP server %r failed: %s", cfg.name, self.error)
+            self.ready.set()
+            self._on_change()
+            await _wait_any(self._stop, self._wake)
+            self._failures = 0
+        else:
+            delay = min(cfg.backoff_initial_secs * 2 ** (self._failures - 1), cfg.backoff_max_secs)
+            self.state, self.retry_at = ServerState.RESTARTING, anyio.current_time() + delay
+            logger.warning("MCP server %r is down (%s); retrying in %.1f s", cfg.name, reason, delay)
+            self.ready.set()
+            self._on_change()
+            with anyio.move_on_after(delay):
+                await _wait_any(self._stop, self._wake)
+        if not self._stop.is_set():
+            self.restarts += 1
+            self.retry_at = None
+
+    async def _on_message(self, message: object) -> None:
+        if isinstance(message, mt.ToolListChangedNotification):
+            self._refresh.set()
+        elif isinstance(message, Exception):
+            logger.warning("MCP server %r sent something unreadable: %s", self.config.name, message)
+
+    async def _refresher(self, session: ClientSession) -> None:
+        """Re-list the tools whenever the server says its list changed."""
+        while True:
+            await self._refresh.wait()
+            self._refresh = anyio.Event()
+            try:
+                self.tools = await _list_tools(session)
+            except MCPError as exc:
+                logger.warning("MCP server %r: listing changed tools failed: %s", self.config.name, exc)
+                continue
+            self._on_change()
+
+    # -- calls from any task -----------------------------------------------------------------------
+
+    def _down(self) -> MCPServerDownError:
+        reason = self.error or self.state.value
+        wait = self.retry_in()
+        if wait is not None:
+            reason = f"{reason}; retrying in {wait:.1f} s"
+        elif self.state is ServerState.FAILED:
+            reason = f"{reason}; not retrying"
+        return MCPServerDownError(self.config.name, reason)
+
+    async def call_tool(
+        self,
+        name: str,
+        arguments: Mapping[str, Any],
+        *,
+        timeout_secs: float | None,
+        progress: ProgressCallback | None = None,
+    ) -> ToolResult:
+        """Call `name` on this server. A timeout or a protocol error comes back as an error result.
+
+        Raises:
+            MCPServerDownError: the server is not connected (fails fast, says when it retries).
+        """
+        session = self.session
+        if session is None:
+            raise self._down()
+        async with self._limiter or contextlib.nullcontext():
+            try:
+                with anyio.fail_after(timeout_secs):
+                    result = await session.call_tool(name, dict(arguments), progress_callback=progress)
+            except TimeoutError:
+                # Abandoning the request made the SDK send notifications/cancelled; a late reply is dropped by id.
+                return ToolResult.from_text(f"tool {name!r} timed out after {timeout_secs:g} s", is_error=True)
+            except MCPError as exc:
+                if exc.error.code == mt.CONNECTION_CLOSED:
+                    self._lost.set()
+                    return ToolResult.from_text(
+                        f"MCP server {self.config.name!r} went away during the call to {name!r}", is_error=True
+                    )
+                return ToolResult.from_text(f"tool {name!r} failed: {exc}", is_error=True)
         if not isinstance(result, mt.CallToolResult):
             return ToolResult.from_text(f"tool {name!r} returned an unsupported result", is_error=True)
         return result_from_mcp(result)
+
+
+async def _list_tools(session: ClientSession) -> list[mt.Tool]:
+    """Every tool, following `nextCursor` across pages."""
+    tools: list[mt.Tool] = []
+    cursor: str | None = None
+    for _ in range(10_000):
+        params = mt.PaginatedRequestParams(cursor=cursor) if cursor else None
+        page = await session.list_tools(params=params)
+        tools.extend(page.tools)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return tools

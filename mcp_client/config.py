@@ -52,6 +52,9 @@ class HttpSource(_Model):
     url: str = Field(description="The server's MCP endpoint, http:// or https://.")
     timeout_secs: float | None = Field(None, gt=0, description="Timeout for connecting and each request.")
     headers: dict[str, SecretStr] | None = Field(None, description="Extra HTTP headers (values kept secret).")
+    transport: Literal["auto", "streamable", "sse"] = Field(
+        "auto", description="Streamable HTTP, legacy HTTP+SSE, or auto: streamable, falling back to SSE."
+    )
 
     @field_validator("url")
     @classmethod
@@ -97,6 +100,10 @@ class McpServerConfig(_Model):
     connect_timeout_secs: float = Field(15.0, gt=0, description="Limit for starting and initializing.")
     tool_timeout_secs: float | None = Field(None, gt=0, description="Per-server override of the call timeout.")
     max_concurrent_calls: int | None = Field(None, ge=1, description="Per-server bound on calls in flight.")
+    restart: bool = Field(True, description="Reconnect (restart the process) when the connection is lost.")
+    max_restarts: int = Field(5, ge=0, description="Failures in a row before giving up until restart() is called.")
+    backoff_initial_secs: float = Field(0.5, gt=0, description="First wait before reconnecting; doubles each time.")
+    backoff_max_secs: float = Field(30.0, gt=0, description="Longest wait between reconnection attempts.")
     allow_tools: list[str] | None = Field(None, description="Only register these tools (glob patterns).")
     deny_tools: list[str] | None = Field(None, description="Never register these tools (glob patterns).")
 
@@ -179,11 +186,10 @@ def _from_mcp_servers(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
             entry.pop("type", None)
         elif "url" in entry:
             kind = str(entry.pop("type", "http")).lower()
-            source = {
-                "type": "WebSocket" if kind in ("ws", "websocket") else "Http",
-                "url": entry.pop("url"),
-                "headers": entry.pop("headers", None),
-            }
+            source = {"type": "WebSocket" if kind in ("ws", "websocket") else "Http", "url": entry.pop("url")}
+            source["headers"] = entry.pop("headers", None)
+            if kind == "sse":
+                source["transport"] = "sse"
         else:
             raise MCPConfigError(f"{origin}: mcpServers.{name}: needs 'command' or 'url'")
         servers.append({**common, "source": source, **entry})

@@ -23,10 +23,12 @@ class MCPConfigError(MCPClientError):
 class MCPConnectError(MCPClientError):
     """A server could not be started, reached or initialized."""
 
-    def __init__(self, server: str, reason: str) -> None:
+    def __init__(self, server: str, reason: str, *, permanent: bool = False) -> None:
         super().__init__(f"MCP server {server!r}: {reason}")
         self.server = server
         self.reason = reason
+        self.permanent = permanent
+        """Retrying cannot help (the command does not exist, the URL is malformed)."""
 
 
 class MCPServerDownError(MCPClientError):

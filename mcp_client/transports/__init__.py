@@ -1,7 +1,8 @@
-"""Opening a transport for a server source: stdio process, streamable HTTP, or WebSocket."""
+"""Transports for each server source: stdio process, streamable HTTP (or legacy SSE), WebSocket."""
 
 from __future__ import annotations
 
 from mcp_client.transports._open import open_transport, transport_name
+from mcp_client.transports.stdio import Ended
 
-__all__ = ["open_transport", "transport_name"]
+__all__ = ["Ended", "open_transport", "transport_name"]

@@ -1,58 +1,43 @@
-"""Map each server source to the SDK (or our) transport that yields a `(read, write)` stream pair."""
+"""Map each server source to the transport that yields a `(read, write)` stream pair for a session."""
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any, Literal
 
 import anyio
 import httpx2
-from mcp import StdioServerParameters, stdio_client
+from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 
 from mcp_client.config import HttpSource, McpServerConfig, ProcessSource, WebSocketSource
 from mcp_client.errors import MCPConnectError
-from mcp_client.transports._stderr import stderr_to_log
-
-logger = logging.getLogger("mcp_client")
+from mcp_client.transports.stdio import Ended, stdio_transport
+from mcp_client.transports.websocket import websocket_client
 
 Streams = tuple[Any, Any]
+HttpMode = Literal["streamable", "sse"]
+DEFAULT_HTTP_TIMEOUT = 30.0
 
 
 def transport_name(config: McpServerConfig) -> str:
-    return {"Process": "stdio", "Http": "http", "WebSocket": "websocket"}[config.source.type]
+    source = config.source
+    if isinstance(source, HttpSource):
+        return "sse" if source.transport == "sse" else "http"
+    return "stdio" if isinstance(source, ProcessSource) else "websocket"
 
 
-def _headers(config: McpServerConfig, source: HttpSource | WebSocketSource) -> dict[str, str]:
-    headers = {k: v.get_secret_value() for k, v in (source.headers or {}).items()}
+def headers_of(config: McpServerConfig) -> dict[str, str]:
+    """Header values (secrets revealed only here, on their way onto the wire) plus the bearer token."""
+    source = config.source
+    raw = source.headers if isinstance(source, HttpSource | WebSocketSource) else None
+    headers = {k: v.get_secret_value() for k, v in (raw or {}).items()}
     if config.bearer_token is not None:
         headers["Authorization"] = f"Bearer {config.bearer_token.get_secret_value()}"
     return headers
-
-
-@asynccontextmanager
-async def open_transport(config: McpServerConfig) -> AsyncIterator[Streams]:
-    """Open the transport of `config.source`. Raises MCPConnectError when it cannot start."""
-    source = config.source
-    if isinstance(source, ProcessSource):
-        async with _open_process(config, source) as streams:
-            yield streams
-    elif isinstance(source, HttpSource):
-        timeout = source.timeout_secs or 30.0
-        client = httpx2.AsyncClient(headers=_headers(config, source), timeout=httpx2.Timeout(timeout))
-        async with client, streamable_http_client(source.url, http_client=client) as streams:
-            yield streams
-    else:
-        from mcp_client.transports.websocket import websocket_client
-
-        async with websocket_client(
-            source.url, headers=_headers(config, source), timeout_secs=source.timeout_secs or 30.0
-        ) as streams:
-            yield streams
 
 
 def _process_problem(source: ProcessSource) -> str | None:
@@ -64,16 +49,43 @@ def _process_problem(source: ProcessSource) -> str | None:
 
 
 @asynccontextmanager
-async def _open_process(config: McpServerConfig, source: ProcessSource) -> AsyncIterator[Streams]:
-    # Checked here so the error names the command, not a traceback from deep inside the subprocess code.
-    problem = await anyio.to_thread.run_sync(_process_problem, source)
-    if problem:
-        raise MCPConnectError(config.name, problem)
-    params = StdioServerParameters(command=source.command, args=source.args, env=source.env, cwd=source.work_dir)
+async def open_transport(
+    config: McpServerConfig, info: Ended | None = None, *, http_mode: HttpMode = "streamable"
+) -> AsyncIterator[Streams]:
+    """Open the transport of `config.source`.
+
+    Raises:
+        MCPConnectError: the server cannot be started or reached (`permanent` when retrying cannot help).
+    """
+    source = config.source
+    transport: AbstractAsyncContextManager[Streams]
     async with AsyncExitStack() as stack:
-        errlog = await stack.enter_async_context(stderr_to_log(config.name))
+        if isinstance(source, ProcessSource):
+            # Checked first so the error names the command, not a traceback from the subprocess module.
+            problem = await anyio.to_thread.run_sync(_process_problem, source)
+            if problem:
+                raise MCPConnectError(config.name, problem, permanent=True)
+            transport = stdio_transport(
+                source.command, source.args, env=source.env, cwd=source.work_dir, name=config.name, info=info
+            )
+        elif isinstance(source, HttpSource):
+            timeout = source.timeout_secs or DEFAULT_HTTP_TIMEOUT
+            if http_mode == "sse":
+                transport = sse_client(source.url, headers=headers_of(config), timeout=timeout)
+            else:
+                client = httpx2.AsyncClient(headers=headers_of(config), timeout=httpx2.Timeout(timeout))
+                await stack.enter_async_context(client)
+                transport = streamable_http_client(source.url, http_client=client)
+        else:
+            transport = websocket_client(source.url, headers=headers_of(config), timeout_secs=source.timeout_secs)
         try:
-            streams = await stack.enter_async_context(stdio_client(params, errlog=errlog))
+            streams = await stack.enter_async_context(transport)
         except OSError as exc:
-            raise MCPConnectError(config.name, f"cannot start {source.command!r}: {exc.strerror or exc}") from exc
+            raise MCPConnectError(config.name, _os_reason(source, exc)) from exc
         yield streams
+
+
+def _os_reason(source: ProcessSource | HttpSource | WebSocketSource, exc: OSError) -> str:
+    if isinstance(source, ProcessSource):
+        return f"cannot start {source.command!r}: {exc.strerror or exc}"
+    return f"cannot connect to {source.url}: {exc.strerror or exc}"
