@@ -7,8 +7,10 @@ the intent is ambiguous (an unterminated string, unescaped inner quotes).
 from __future__ import annotations
 
 import ast
+import io
 import json
 import re
+import tokenize
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -31,9 +33,26 @@ def _fix_escapes(text: str) -> str:
     return _ESCAPE.sub(repl, text)
 
 
+def _adjacent_strings(source: str) -> bool:
+    """Python joins `"a" "b"`; in model output that is an unescaped inner quote, not a literal."""
+    previous = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
+                continue
+            if token.type == tokenize.STRING and previous == tokenize.STRING:
+                return True
+            previous = token.type
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return False
+    return False
+
+
 def _python_literal(text: str) -> Any:
     """Read a Python literal (single quotes, True/None, trailing commas), JSON words mapped too."""
     source = _JSON_WORD.sub(lambda m: m.group(1) or _PY_WORDS[m.group(2)], text)
+    if _adjacent_strings(source):
+        raise ValueError("adjacent string literals")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escapes in model text warn in ast
         try:
@@ -218,6 +237,8 @@ def pythonic_calls(text: str, *, strip_suffix: str = "") -> list[ToolCall] | Non
 
     Returns None for anything else: an empty list, positional arguments, expressions, prose.
     """
+    if _adjacent_strings(text):
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -22,7 +22,6 @@ Action = tuple[int, object]
 _FENCE_MARK = "```"
 _FENCE_LOOKAHEAD = 256
 _never = re.compile(r"(?!)").search
-_WS = frozenset(" \t\r\n")
 
 # The hot path makes one delta per chunk; building frozen dataclasses through their generated
 # __init__ (object.__setattr__ per field) costs about half the per-chunk budget, so set the slot directly.
@@ -198,7 +197,7 @@ class FormatStream:
         if fast is not None and chunk and (fast(chunk) is None or self._markers.inert(chunk)):
             # Hot path: plain text in a text mode, nothing held back.
             sink = self._sink
-            if sink.clean and chunk[-1] not in _WS:
+            if sink.clean and not chunk[-1].isspace():
                 sink.parts.append(chunk)
                 delta = _new(self._cls)
                 self._set(delta, chunk)

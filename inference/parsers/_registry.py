@@ -42,6 +42,20 @@ class FormatParser:
         """Whether the format writes call ids (else ids are generated on every parse)."""
         return self._spec.carries_ids
 
+    @property
+    def has_reasoning(self) -> bool:
+        """Whether the format has reasoning markers (else `render` drops a turn's reasoning)."""
+        return bool(self._spec.reasoning)
+
+    @property
+    def markers(self) -> frozenset[str]:
+        """Every literal the format treats as a marker (openers, reasoning tags, end-of-turn tokens)."""
+        spec = self._spec
+        found = {o.marker for o in spec.openers if not o.at_start} | set(spec.end_tokens) | set(spec.drop)
+        for block in spec.reasoning:
+            found |= set(block.open) | set(block.close)
+        return frozenset(found)
+
     def parse(self, text: str) -> ParsedTurn:
         stream = FormatStream(tables_for(self._spec), thinking_open=self._thinking_open, collect=False)
         stream.feed(text)

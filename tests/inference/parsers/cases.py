@@ -63,9 +63,15 @@ HERMES = [
     c(
         "hermes",
         "python-literals",
-        "<tool_call>{'name': 'f', 'arguments': {'a': True, 'b': None, 'c': 'it''s',}}</tool_call>",
+        "<tool_call>{'name': 'f', 'arguments': {'a': True, 'b': None, 'c': \"it's\",}}</tool_call>",
         None,
-        ("f", {"a": True, "b": None, "c": "its"}),
+        ("f", {"a": True, "b": None, "c": "it's"}),
+    ),
+    c(
+        "hermes",
+        "neg-inner-quotes",
+        "<tool_call>{'name': 'f', 'arguments': {'c': 'it''s'}}</tool_call>",
+        "<tool_call>{'name': 'f', 'arguments': {'c': 'it''s'}}</tool_call>",
     ),
     c(
         "hermes",
