@@ -9,44 +9,57 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-_Rule = tuple[str, tuple[str, ...], tuple[str, ...]]
-"""(format, all of these in the template, none of these)."""
+_RULES_TABLE = """
+gpt_oss            <|channel|>
+command_r7b        <|START_ACTION|>
+deepseek_r1        tool▁calls▁begin & ```json
+deepseek_v3_1      tool▁calls▁begin
+kimi_k2            <|tool_calls_section_begin|>
+minimax_m2         <minimax:tool_call>
+seed_oss           <seed:tool_call>
+glm45              <arg_key>
+apertus            <|tools_prefix|>
+functiongemma      <start_function_call>
+gemma4             <|tool_call>
+magistral          [TOOL_CALLS] & [THINK]
+mistral_v11        [TOOL_CALLS] & [ARGS]
+mistral_v3         [TOOL_CALLS]
+functionary_v3_2   >>>all
+qwen3_coder        <function= & <parameter=
+functionary_v3_1   <function=
+lfm2               <|tool_call_start|>
+nemotron_v2        <TOOLCALL>
+granite_thought    <|start_of_role|> & Here is my thought process:
+granite            <|start_of_role|> & tool
+firefunction_v2    functools[ & <|start_header_id|>
+phi4_mini          functools
+phi4_mini          <|tool_call|> & <|/tool_call|>
+llama4_pythonic    <|header_start|> & tool
+pythonic           <|start_header_id|> & func_name1(params_name1=
+llama3_builtin     <|start_header_id|> & <|python_tag|> & builtin_tools
+llama3_json        <|start_header_id|> & ipython
+smollm3            <tool_call> & xml_tools
+smollm3            <code> & python_tools
+xlam               xLAM
+xlam               "tool_calls" & [{ & !<tool_call>
+hermes             <tool_call>
+"""
+"""One rule a line, first match wins: the format, then strings that must all be in the template
+(` & ` between them; `!` marks one that must not be)."""
 
-_RULES: tuple[_Rule, ...] = (
-    ("gpt_oss", ("<|channel|>",), ()),
-    ("command_r7b", ("<|START_ACTION|>",), ()),
-    ("deepseek_r1", ("tool▁calls▁begin", "```json"), ()),
-    ("deepseek_v3_1", ("tool▁calls▁begin",), ()),
-    ("kimi_k2", ("<|tool_calls_section_begin|>",), ()),
-    ("minimax_m2", ("<minimax:tool_call>",), ()),
-    ("seed_oss", ("<seed:tool_call>",), ()),
-    ("glm45", ("<arg_key>",), ()),
-    ("apertus", ("<|tools_prefix|>",), ()),
-    ("functiongemma", ("<start_function_call>",), ()),
-    ("gemma4", ("<|tool_call>",), ()),
-    ("magistral", ("[TOOL_CALLS]", "[THINK]"), ()),
-    ("mistral_v11", ("[TOOL_CALLS]", "[ARGS]"), ()),
-    ("mistral_v3", ("[TOOL_CALLS]",), ()),
-    ("functionary_v3_2", (">>>all",), ()),
-    ("qwen3_coder", ("<function=", "<parameter="), ()),
-    ("functionary_v3_1", ("<function=",), ()),
-    ("lfm2", ("<|tool_call_start|>",), ()),
-    ("nemotron_v2", ("<TOOLCALL>",), ()),
-    ("granite_thought", ("<|start_of_role|>", "Here is my thought process:"), ()),
-    ("granite", ("<|start_of_role|>", "tool"), ()),
-    ("firefunction_v2", ("functools[", "<|start_header_id|>"), ()),
-    ("phi4_mini", ("functools",), ()),
-    ("phi4_mini", ("<|tool_call|>", "<|/tool_call|>"), ()),
-    ("llama4_pythonic", ("<|header_start|>", "tool"), ()),
-    ("pythonic", ("<|start_header_id|>", "func_name1(params_name1="), ()),
-    ("llama3_builtin", ("<|start_header_id|>", "<|python_tag|>", "builtin_tools"), ()),
-    ("llama3_json", ("<|start_header_id|>", "ipython"), ()),
-    ("smollm3", ("<tool_call>", "xml_tools"), ()),
-    ("smollm3", ("<code>", "python_tools"), ()),
-    ("xlam", ("xLAM",), ()),
-    ("xlam", ('"tool_calls"', "[{"), ("<tool_call>",)),
-    ("hermes", ("<tool_call>",), ()),
-)
+
+def _rules(table: str) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+    rules = []
+    for line in table.strip().splitlines():
+        name, needles = line.split(None, 1)
+        parts = [part.strip() for part in needles.split(" & ")]
+        rules.append(
+            (name, tuple(p for p in parts if not p.startswith("!")), tuple(p[1:] for p in parts if p.startswith("!")))
+        )
+    return tuple(rules)
+
+
+_RULES = _rules(_RULES_TABLE)
 
 _NAMES: tuple[tuple[str, str], ...] = (
     ("smollm2", "smollm2"),

@@ -8,7 +8,6 @@ JSON in the middle of an answer is text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from inference.parsers._decode import call_from_object, calls_by, decode_all, pythonic_calls
@@ -30,7 +29,7 @@ from inference.parsers._render import (
     pythonic_build,
     wrapped,
 )
-from inference.parsers._spec import Done, FormatSpec, Opener
+from inference.parsers._spec import Done, FormatSpec, Opener, openers
 from tools import ToolCall
 
 LLAMA3_END = ("<|eom_id|>", "<|eot_id|>", "<|end_of_text|>")
@@ -47,9 +46,7 @@ XLAM = FormatSpec(
     name="xlam",
     openers=(
         *_at_start(_XLAM_BODY, "[", "{", _FENCE),
-        Opener(
-            marker="<tool_call>", reader=JsonBody(build=openai_build, multi=True, close=("</tool_call>",))
-        ),
+        Opener(marker="<tool_call>", reader=JsonBody(build=openai_build, multi=True, close=("</tool_call>",))),
         Opener(marker="[TOOL_CALLS]", reader=JsonBody(build=openai_build)),
     ),
     reasoning=(THINK_BLOCK,),
@@ -68,9 +65,7 @@ def _generic_build(texts: list[str], _header: re.Match[str] | None) -> Done | No
     obj: dict[str, Any] = values[0]
     if not obj.keys() & {"tool_call", "tool_calls", "response"}:
         return None
-    calls = calls_by(
-        [obj.get("tool_calls", []), *([obj["tool_call"]] if "tool_call" in obj else [])], call_from_object
-    )
+    calls = calls_by([obj.get("tool_calls", []), *([obj["tool_call"]] if "tool_call" in obj else [])], call_from_object)
     response = obj.get("response")
     if calls is None or (response is not None and not isinstance(response, str)):
         return None
@@ -101,9 +96,7 @@ LLAMA3_JSON = FormatSpec(
     name="llama3_json",
     openers=(
         *_at_start(_LLAMA3_JSON, "{", _FENCE),
-        Opener(
-            marker="<|python_tag|>", reader=JsonBody(build=openai_build, starts="{", multi=True, fence=False)
-        ),
+        Opener(marker="<|python_tag|>", reader=JsonBody(build=openai_build, starts="{", multi=True, fence=False)),
     ),
     end_tokens=LLAMA3_END,
     render=Layout(calls=_llama3_call, calls_first=True),
@@ -117,11 +110,7 @@ def _builtin_build(texts: list[str], _header: re.Match[str] | None) -> list[Tool
     """After `<|python_tag|>`: `name.call(k=v)` built-in calls or JSON custom calls."""
     calls: list[ToolCall] = []
     for text in texts:
-        found = (
-            openai_build([text])
-            if text.lstrip().startswith("{")
-            else pythonic_calls(text, strip_suffix=".call")
-        )
+        found = openai_build([text]) if text.lstrip().startswith("{") else pythonic_calls(text, strip_suffix=".call")
         if not found:
             return None
         calls.extend(found)
@@ -130,9 +119,7 @@ def _builtin_build(texts: list[str], _header: re.Match[str] | None) -> list[Tool
 
 def _builtin_call(call: ToolCall) -> str:
     if call.name in _BUILTINS:
-        return "<|python_tag|>" + python_call(
-            ToolCall(id=call.id, name=call.name + ".call", arguments=call.arguments)
-        )
+        return "<|python_tag|>" + python_call(ToolCall(id=call.id, name=call.name + ".call", arguments=call.arguments))
     return "<|python_tag|>" + dump(call_object(call, args_key="parameters"))
 
 
@@ -185,15 +172,15 @@ PYTHONIC = FormatSpec(
     tool_result=PLAIN,
 )
 
+
+def _python_list_in(closer: str) -> JsonBody:
+    """A pythonic list between tokens (`<|python_start|>`, `<|tool_call_start|>`, a tool_code fence)."""
+    return JsonBody(build=pythonic_build, starts="[", pythonic=True, fence=False, close=(closer,))
+
+
 LLAMA4_PYTHONIC = FormatSpec(
     name="llama4_pythonic",
-    openers=(
-        *_at_start(_PY_LIST, "[", _FENCE),
-        Opener(
-            marker="<|python_start|>",
-            reader=JsonBody(build=pythonic_build, starts="[", pythonic=True, close=("<|python_end|>",)),
-        ),
-    ),
+    openers=(*_at_start(_PY_LIST, "[", _FENCE), *openers({"<|python_start|>": _python_list_in("<|python_end|>")})),
     end_tokens=("<|eot|>", "<|eom|>", "<|end_of_text|>"),
     drop=("<|python_end|>",),
     render=Layout(calls=python_list, calls_first=True),
@@ -202,12 +189,7 @@ LLAMA4_PYTHONIC = FormatSpec(
 
 LFM2 = FormatSpec(
     name="lfm2",
-    openers=(
-        Opener(
-            marker="<|tool_call_start|>",
-            reader=JsonBody(build=pythonic_build, starts="[", pythonic=True, close=("<|tool_call_end|>",)),
-        ),
-    ),
+    openers=openers({"<|tool_call_start|>": _python_list_in("<|tool_call_end|>")}),
     reasoning=(THINK_BLOCK,),
     end_tokens=CHATML_END,
     drop=("<|tool_call_end|>",),
@@ -216,21 +198,14 @@ LFM2 = FormatSpec(
 )
 
 
-def _gemma3_calls(calls: Sequence[ToolCall]) -> str:
-    return python_list(calls)
-
-
 GEMMA3_PROMPTED = FormatSpec(
     name="gemma3_prompted",
     openers=(
         *_at_start(JsonBody(build=nonempty(pythonic_build), pythonic=True), "[", "{", _FENCE),
-        Opener(
-            marker="```tool_code",
-            reader=JsonBody(build=pythonic_build, starts="[", pythonic=True, fence=False, close=(_FENCE,)),
-        ),
+        *openers({"```tool_code": _python_list_in(_FENCE)}),
     ),
     end_tokens=("<end_of_turn>", "<eos>"),
-    render=Layout(calls=_gemma3_calls, calls_first=True),
+    render=Layout(calls=python_list, calls_first=True),
     tool_result=Template("```tool_output\n{content}\n```"),
 )
 

@@ -140,9 +140,7 @@ def gemma_value(value: Any, escape: str) -> str:
     if isinstance(value, dict):
         return (
             "{"
-            + ",".join(
-                f"{check_plain(k, 'argument', _KEY_CHARS)}:{gemma_value(v, escape)}" for k, v in value.items()
-            )
+            + ",".join(f"{check_plain(k, 'argument', _KEY_CHARS)}:{gemma_value(v, escape)}" for k, v in value.items())
             + "}"
         )
     if isinstance(value, list):

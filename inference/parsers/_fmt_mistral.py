@@ -23,9 +23,7 @@ from inference.parsers._spec import FormatSpec, Opener, Reasoning
 from tools import ToolCall
 
 MISTRAL_END = ("</s>",)
-_V11_HEADER = re.compile(
-    r"\s*(?P<name>[^\s\[\]{}]+)\s*(?:\[CALL_ID\]\s*(?P<id>[^\s\[\]{}]+)\s*)?(?:\[ARGS\])?\s*"
-)
+_V11_HEADER = re.compile(r"\s*(?P<name>[^\s\[\]{}]+)\s*(?:\[CALL_ID\]\s*(?P<id>[^\s\[\]{}]+)\s*)?(?:\[ARGS\])?\s*")
 
 
 def _v11_build(texts: list[str], header: re.Match[str] | None) -> list[ToolCall] | None:

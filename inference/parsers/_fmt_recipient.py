@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from inference.parsers._decode import decode_all, make_call
+from inference.parsers._readers import Collector
 from inference.parsers._scan import MarkerSet, ValueScanner, skip_ws
 from inference.parsers._spec import Done, Outcome, Reject, Switch
 from tools import ToolCall
@@ -29,29 +30,20 @@ class RecipientBody:
         return RecipientReader(self)
 
 
-class RecipientReader:
-    """Reads one segment (see `BodyReader`)."""
+class RecipientReader(Collector):
+    """Reads one segment (see `BodyReader`); keeps the JSON value or the code."""
 
-    __slots__ = ("_b", "_parts", "_name", "_scan", "_code", "_value")
+    __slots__ = ("_b", "_name", "_scan", "_code")
 
     def __init__(self, body: RecipientBody) -> None:
+        super().__init__()
         self._b = body
-        self._parts: list[str] = []
         self._name = ""
         self._scan: ValueScanner | None = None
         self._code = False
-        self._value: list[str] = []
-
-    def raw(self) -> str:
-        return "".join(self._parts)
 
     def gate(self) -> Callable[[str], object] | None:
         return None
-
-    def _take(self, text: str, *, value: bool = False) -> None:
-        self._parts.append(text)
-        if value:
-            self._value.append(text)
 
     def step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None]:
         if not self._name:
@@ -61,7 +53,7 @@ class RecipientReader:
                 if not final and word_end == len(buf) and word_end - pos < _MAX_NAME:
                     return pos, None
                 return pos, Reject()
-            self._take(head.group())
+            self._take(head.group(), keep=False)
             if head.group(1) == "all":
                 return head.end(), Switch()
             self._name = head.group(1)
@@ -71,7 +63,7 @@ class RecipientReader:
             if q == len(buf) and not final:
                 return pos, None
             if buf.startswith("{", q):
-                self._take(buf[pos:q])
+                self._take(buf[pos:q], keep=False)
                 self._scan = ValueScanner()
                 pos = q
             elif self._name == "python":
@@ -83,18 +75,18 @@ class RecipientReader:
     def _value_step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None]:
         assert self._scan is not None
         end = self._scan.scan(buf, pos)
-        self._take(buf[pos : len(buf) if end is None else end], value=True)
+        self._take(buf[pos : len(buf) if end is None else end])
         if end is None and not final:
             return len(buf), None
-        values = decode_all(["".join(self._value)]) if end is not None else None
+        values = decode_all(["".join(self._kept)]) if end is not None else None
         call = make_call(self._name, values[0]) if values else None
         return (len(buf) if end is None else end), (Reject() if call is None else Done([call]))
 
     def _code_step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None]:
         m = _NEXT.find(buf, pos)
         cut = m.start() if m is not None else (len(buf) if final else _NEXT.tail(buf, pos))
-        self._take(buf[pos:cut], value=True)
+        self._take(buf[pos:cut])
         if m is None and not final:
             return cut, None
-        calls = self._b.code_call("".join(self._value))
+        calls = self._b.code_call("".join(self._kept))
         return cut, (Reject() if calls is None else Done(calls))

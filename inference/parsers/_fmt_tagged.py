@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from inference.parsers._decode import call_from_object, calls_by, decode_all, make_call
+from inference.parsers._decode import call_from_object, make_call
 from inference.parsers._readers import JsonBody
 from inference.parsers._render import (
     THINK,
@@ -18,12 +19,13 @@ from inference.parsers._render import (
     dump,
     each,
     header_build,
+    items_build,
     json_list,
     openai_build,
     pythonic_build,
     wrapped,
 )
-from inference.parsers._spec import FormatSpec, Opener, Reasoning
+from inference.parsers._spec import FormatSpec, Reasoning, openers
 from tools import ToolCall
 
 CHATML_END = ("<|im_end|>", "<|endoftext|>")
@@ -41,10 +43,7 @@ def _hermes_call(call: ToolCall) -> str:
 
 HERMES = FormatSpec(
     name="hermes",
-    openers=(
-        Opener(marker="<tool_call>", reader=_TOOL_CALL),
-        Opener(marker="<function=", reader=_FUNCTION_TAG),
-    ),
+    openers=openers({"<tool_call>": _TOOL_CALL, "<function=": _FUNCTION_TAG}),
     reasoning=(THINK_BLOCK,),
     end_tokens=CHATML_END,
     drop=("</tool_call>",),
@@ -54,7 +53,7 @@ HERMES = FormatSpec(
 
 SMOLLM2 = FormatSpec(
     name="smollm2",
-    openers=(Opener(marker="<tool_call>", reader=_TOOL_CALL),),
+    openers=openers({"<tool_call>": _TOOL_CALL}),
     end_tokens=CHATML_END,
     drop=("</tool_call>",),
     render=Layout(calls=wrapped(json_list(), "<tool_call>", "</tool_call>")),
@@ -63,24 +62,12 @@ SMOLLM2 = FormatSpec(
 
 _CODE_CALL = JsonBody(build=pythonic_build, starts="", pythonic=True, fence=False, close=("</code>",))
 
-SMOLLM3 = FormatSpec(
-    name="smollm3",
-    openers=(Opener(marker="<tool_call>", reader=_TOOL_CALL), Opener(marker="<code>", reader=_CODE_CALL)),
-    reasoning=(THINK_BLOCK,),
-    end_tokens=CHATML_END,
-    drop=("</tool_call>",),
-    render=Layout(think=THINK, calls=each(_hermes_call)),
-    tool_result=TOOL_RESPONSE,
-)
+# SmolLM3 writes Hermes calls with `xml_tools`, and `<code>f(x=1)</code>` with `python_tools`.
+SMOLLM3 = replace(HERMES, name="smollm3", openers=openers({"<tool_call>": _TOOL_CALL, "<code>": _CODE_CALL}))
 
 NEMOTRON_V2 = FormatSpec(
     name="nemotron_v2",
-    openers=(
-        Opener(
-            marker="<TOOLCALL>",
-            reader=JsonBody(build=openai_build, multi=True, close=("</TOOLCALL>",)),
-        ),
-    ),
+    openers=openers({"<TOOLCALL>": JsonBody(build=openai_build, multi=True, close=("</TOOLCALL>",))}),
     reasoning=(THINK_BLOCK,),
     end_tokens=("<SPECIAL_12>", "<SPECIAL_11>", "</s>"),
     drop=("</TOOLCALL>",),
@@ -89,10 +76,7 @@ NEMOTRON_V2 = FormatSpec(
 )
 
 _GRANITE_ARRAY = JsonBody(build=openai_build)
-_GRANITE_OPENERS = (
-    Opener(marker="<|tool_call|>", reader=_GRANITE_ARRAY),
-    Opener(marker="<tool_call>", reader=_GRANITE_ARRAY),
-)
+_GRANITE_OPENERS = openers({"<|tool_call|>": _GRANITE_ARRAY, "<tool_call>": _GRANITE_ARRAY})
 _GRANITE_CALLS = wrapped(json_list(), "<|tool_call|>")
 
 GRANITE = FormatSpec(
@@ -130,19 +114,12 @@ def _apertus_item(item: Any) -> ToolCall | None:
     return call
 
 
-def _apertus_build(texts: list[str], _header: re.Match[str] | None) -> list[ToolCall] | None:
-    values = decode_all(texts)
-    return None if values is None else calls_by(values, _apertus_item)
+_apertus_build = items_build(_apertus_item)
 
 
 APERTUS = FormatSpec(
     name="apertus",
-    openers=(
-        Opener(
-            marker="<|tools_prefix|>",
-            reader=JsonBody(build=_apertus_build, close=("<|tools_suffix|>",)),
-        ),
-    ),
+    openers=openers({"<|tools_prefix|>": JsonBody(build=_apertus_build, close=("<|tools_suffix|>",))}),
     reasoning=(Reasoning(open=("<|inner_prefix|>",), close=("<|inner_suffix|>",)),),
     end_tokens=("<|assistant_end|>",),
     drop=("<|tools_suffix|>",),
@@ -160,9 +137,7 @@ def _r7b_item(item: Any) -> ToolCall | None:
     return call_from_object(item, name_key="tool_name", id_key="tool_call_id") or call_from_object(item)
 
 
-def _r7b_build(texts: list[str], _header: re.Match[str] | None) -> list[ToolCall] | None:
-    values = decode_all(texts)
-    return None if values is None else calls_by(values, _r7b_item)
+_r7b_build = items_build(_r7b_item)
 
 
 def _r7b_calls(calls: Sequence[ToolCall]) -> str:
@@ -174,12 +149,7 @@ def _r7b_calls(calls: Sequence[ToolCall]) -> str:
 
 COMMAND_R7B = FormatSpec(
     name="command_r7b",
-    openers=(
-        Opener(
-            marker="<|START_ACTION|>",
-            reader=JsonBody(build=_r7b_build, close=("<|END_ACTION|>",)),
-        ),
-    ),
+    openers=openers({"<|START_ACTION|>": JsonBody(build=_r7b_build, close=("<|END_ACTION|>",))}),
     reasoning=(Reasoning(open=("<|START_THINKING|>",), close=("<|END_THINKING|>",)),),
     end_tokens=("<|END_OF_TURN_TOKEN|>",),
     drop=("<|START_RESPONSE|>", "<|END_RESPONSE|>", "<|END_ACTION|>"),
@@ -190,8 +160,7 @@ COMMAND_R7B = FormatSpec(
         calls=_r7b_calls,
     ),
     tool_result=Template(
-        '<|START_TOOL_RESULT|>[{{"tool_call_id": "{id}", "results": {{"0": {content_json}}}}}]'
-        "<|END_TOOL_RESULT|>"
+        '<|START_TOOL_RESULT|>[{{"tool_call_id": "{id}", "results": {{"0": {content_json}}}}}]<|END_TOOL_RESULT|>'
     ),
 )
 

@@ -78,9 +78,7 @@ DEEPSEEK_R1 = FormatSpec(
 DEEPSEEK_V3_1 = FormatSpec(
     name="deepseek_v3_1",
     openers=_deepseek_openers(
-        JsonBody(
-            build=header_build, header=_V31_HEADER, starts="{", fence=False, close=("<｜tool▁call▁end｜>",)
-        )
+        JsonBody(build=header_build, header=_V31_HEADER, starts="{", fence=False, close=("<｜tool▁call▁end｜>",))
     ),
     reasoning=(Reasoning(open=("<think>",), close=("</think>",), calls_inside=True),),
     end_tokens=_DS_END,
@@ -119,9 +117,7 @@ def _kimi_calls(calls: Sequence[ToolCall]) -> str:
     return "<|tool_calls_section_begin|>" + body + "<|tool_calls_section_end|>"
 
 
-_KIMI_BODY = JsonBody(
-    build=_kimi_build, header=_KIMI_HEADER, starts="{", fence=False, close=("<|tool_call_end|>",)
-)
+_KIMI_BODY = JsonBody(build=_kimi_build, header=_KIMI_HEADER, starts="{", fence=False, close=("<|tool_call_end|>",))
 
 KIMI_K2 = FormatSpec(
     name="kimi_k2",
@@ -243,9 +239,7 @@ GPT_OSS = FormatSpec(
     end_tokens=("<|return|>", "<|call|>", "<|end|>"),
     markdown=False,
     render=_gpt_oss_render,
-    tool_result=Template(
-        "<|start|>functions.{name} to=assistant<|channel|>commentary<|message|>{content}<|end|>"
-    ),
+    tool_result=Template("<|start|>functions.{name} to=assistant<|channel|>commentary<|message|>{content}<|end|>"),
 )
 
 SPECS = (DEEPSEEK_R1, DEEPSEEK_V3_1, KIMI_K2, FUNCTIONARY_V3_1, FUNCTIONARY_V3_2, GPT_OSS)

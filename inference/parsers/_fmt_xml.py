@@ -20,12 +20,8 @@ from tools import ToolCall
 _QWEN_FUNCTION = re.compile(r"<function=([^>\n]+)>(.*?)(?:</function>|$)", re.DOTALL)
 _QWEN_PARAM = re.compile(r"<parameter=([^>\n]+)>(.*?)(?:</parameter>|(?=<parameter=)|$)", re.DOTALL)
 _MINIMAX_INVOKE = re.compile(r"<invoke\s+name=\"([^\"]+)\"\s*>(.*?)(?:</invoke>|$)", re.DOTALL)
-_MINIMAX_PARAM = re.compile(
-    r"<parameter\s+name=\"([^\"]+)\"\s*>(.*?)(?:</parameter>|(?=<parameter)|$)", re.DOTALL
-)
-_GLM_CALL = re.compile(
-    r"\s*([^\s<>]+)\s*((?:<arg_key>.*?</arg_key>\s*<arg_value>.*?</arg_value>\s*)*)", re.DOTALL
-)
+_MINIMAX_PARAM = re.compile(r"<parameter\s+name=\"([^\"]+)\"\s*>(.*?)(?:</parameter>|(?=<parameter)|$)", re.DOTALL)
+_GLM_CALL = re.compile(r"\s*([^\s<>]+)\s*((?:<arg_key>.*?</arg_key>\s*<arg_value>.*?</arg_value>\s*)*)", re.DOTALL)
 _GLM_NAME_FORBIDDEN = "<> \t\n"
 _GLM_ARG = re.compile(r"<arg_key>(.*?)</arg_key>\s*<arg_value>(.*?)</arg_value>", re.DOTALL)
 
@@ -50,11 +46,15 @@ def _qwen_build(text: str) -> list[ToolCall] | None:
     return _calls_from_blocks(text, _QWEN_FUNCTION, _QWEN_PARAM)
 
 
-def _qwen_call(call: ToolCall) -> str:
-    params = "".join(
-        f"<parameter={check_plain(k, 'argument')}>\n{render_untyped(v)}\n</parameter>\n"
-        for k, v in call.arguments.items()
+def _params(call: ToolCall, template: str) -> str:
+    """The arguments, each written with `template` ({key}, {value})."""
+    return "".join(
+        template.format(key=check_plain(k, "argument"), value=render_untyped(v)) for k, v in call.arguments.items()
     )
+
+
+def _qwen_call(call: ToolCall) -> str:
+    params = _params(call, "<parameter={key}>\n{value}\n</parameter>\n")
     return f"<function={check_plain(call.name, 'tool name')}>\n{params}</function>"
 
 
@@ -121,10 +121,7 @@ def _glm_build(text: str) -> list[ToolCall] | None:
 
 
 def _glm_call(call: ToolCall) -> str:
-    args = "".join(
-        f"<arg_key>{check_plain(k, 'argument')}</arg_key>\n<arg_value>{render_untyped(v)}</arg_value>\n"
-        for k, v in call.arguments.items()
-    )
+    args = _params(call, "<arg_key>{key}</arg_key>\n<arg_value>{value}</arg_value>\n")
     name = check_plain(call.name, "tool name", _GLM_NAME_FORBIDDEN)
     return f"<tool_call>{name}\n{args}</tool_call>"
 
@@ -145,10 +142,7 @@ def _minimax_build(text: str) -> list[ToolCall] | None:
 
 
 def _minimax_invoke(call: ToolCall) -> str:
-    params = "".join(
-        f'<parameter name="{check_plain(k, "argument")}">{render_untyped(v)}</parameter>\n'
-        for k, v in call.arguments.items()
-    )
+    params = _params(call, '<parameter name="{key}">{value}</parameter>\n')
     return f'<invoke name="{check_plain(call.name, "tool name")}">\n{params}</invoke>'
 
 

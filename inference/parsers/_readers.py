@@ -270,31 +270,40 @@ class RawBody:
         return RawReader(self, opener)
 
 
-class RawReader:
-    """Runs a `RawBody` incrementally (see `BodyReader`)."""
+class Collector:
+    """What a reader consumed (`raw()`, given back on a Reject) and the part it keeps as the body."""
 
-    __slots__ = ("_b", "_opener", "_parts", "_body", "_checked", "_markers")
+    __slots__ = ("_parts", "_kept")
 
-    def __init__(self, body: RawBody, opener: str) -> None:
-        self._b = body
-        self._opener = opener
+    def __init__(self) -> None:
         self._parts: list[str] = []
-        self._body: list[str] = []
-        self._checked = not body.expect
-        self._markers = MarkerSet({**{m: False for m in body.stop}, **{m: True for m in body.close}})
+        self._kept: list[str] = []
 
     def raw(self) -> str:
         return "".join(self._parts)
+
+    def _take(self, text: str, *, keep: bool = True) -> None:
+        self._parts.append(text)
+        if keep:
+            self._kept.append(text)
+
+
+class RawReader(Collector):
+    """Runs a `RawBody` incrementally (see `BodyReader`)."""
+
+    __slots__ = ("_b", "_opener", "_checked", "_markers")
+
+    def __init__(self, body: RawBody, opener: str) -> None:
+        super().__init__()
+        self._b = body
+        self._opener = opener
+        self._checked = not body.expect
+        self._markers = MarkerSet({**{m: False for m in body.stop}, **{m: True for m in body.close}})
 
     def gate(self) -> Callable[[str], object] | None:
         if not self._checked:
             return None
         return self._markers.special or _NEVER
-
-    def _take(self, text: str, *, body: bool = True) -> None:
-        self._parts.append(text)
-        if body:
-            self._body.append(text)
 
     def step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None]:
         if not self._checked:
@@ -314,10 +323,10 @@ class RawReader:
         self._take(buf[pos : m.start()])
         if not markers.actions[m.group()]:
             return m.start(), self._done()
-        self._take(m.group(), body=False)
+        self._take(m.group(), keep=False)
         return m.end(), self._done()
 
     def _done(self) -> Outcome:
-        text = (self._opener if self._b.keep_opener else "") + "".join(self._body)
+        text = (self._opener if self._b.keep_opener else "") + "".join(self._kept)
         calls = self._b.build(text)
         return Reject() if calls is None else Done(calls)

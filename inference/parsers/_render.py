@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from inference.parsers._decode import (
+    calls_by,
     calls_from_values,
     decode_all,
     make_call,
@@ -83,6 +84,18 @@ class Template:
 THINK = ("<think>\n", "\n</think>\n\n")
 TOOL_RESPONSE = Template("<tool_response>\n{content}\n</tool_response>")
 PLAIN = Template("{content}")
+
+
+def items_build(
+    to_call: Callable[[Any], ToolCall | None],
+) -> Callable[[list[str], re.Match[str] | None], list[ToolCall] | None]:
+    """A build reading JSON values whose items (or list items) `to_call` turns into calls."""
+
+    def build(texts: list[str], _header: re.Match[str] | None) -> list[ToolCall] | None:
+        values = decode_all(texts)
+        return None if values is None else calls_by(values, to_call)
+
+    return build
 
 
 def openai_build(texts: list[str], _header: re.Match[str] | None = None) -> list[ToolCall] | None:

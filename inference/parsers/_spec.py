@@ -5,7 +5,7 @@ The stream machine (`_machine.py`) runs any `FormatSpec`; the format modules onl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -85,6 +85,11 @@ class Opener:
     at_start: bool = False
     """Only at the start of the message (whole-message formats: `{`, `[`, a fence); the marker itself is
     left for the reader to read. The empty marker means "try the reader at the start"."""
+
+
+def openers(readers: Mapping[str, ReaderFactory], *, at_start: bool = False) -> tuple[Opener, ...]:
+    """Openers from `{marker: reader}`."""
+    return tuple(Opener(marker=marker, reader=reader, at_start=at_start) for marker, reader in readers.items())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
