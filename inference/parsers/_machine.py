@@ -9,17 +9,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from functools import cache
 
-from inference.parsers._scan import MarkerSet, partial_prefix, skip_ws
-from inference.parsers._spec import BodyReader, Done, FormatSpec, Opener, Reasoning, Reject, Switch
+from inference.parsers._scan import partial_prefix, skip_ws
+from inference.parsers._spec import BodyReader, Done, Opener, Reasoning, Reject, Switch
+from inference.parsers._tables import (
+    DROP,
+    ENDCODE,
+    FENCE,
+    FENCE_MARK,
+    THINK,
+    TICK,
+    UNTHINK,
+    Sink,
+    Tables,
+)
 from inference.parsers._types import ContentDelta, Delta, ParsedTurn, ReasoningDelta, ToolCallDelta
 from tools import ToolCall
 
 _CONTENT, _REASONING, _CODE, _BODY = range(4)
-_DROP, _THINK, _UNTHINK, _OPEN, _FENCE, _TICK, _ENDCODE = range(7)
-Action = tuple[int, object]
-_FENCE_MARK = "```"
+_FENCE_MARK = FENCE_MARK
 _FENCE_LOOKAHEAD = 256
 _never = re.compile(r"(?!)").search
 
@@ -40,93 +48,6 @@ def _reasoning_delta(text: str) -> Delta:
     delta = _new(ReasoningDelta)
     _set_reasoning(delta, text)
     return delta
-
-
-class _Sink:
-    """Accumulates content or reasoning, stripped: leading whitespace dropped, trailing held back."""
-
-    __slots__ = ("parts", "clean", "_lead", "_pending")
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.clean = False
-        """Nothing held back: a chunk with no trailing whitespace can be appended as it is."""
-        self._lead = True
-        self._pending = ""
-
-    def push(self, text: str) -> str:
-        """Add text; return what is now certain to be part of the final value."""
-        if self._lead:
-            text = text.lstrip()
-            if not text:
-                return ""
-            self._lead = False
-        body = text.rstrip()
-        if not body:
-            self._pending += text
-            self.clean = False
-            return ""
-        tail = text[len(body) :]
-        if self._pending:
-            body = self._pending + body
-        self._pending = tail
-        self.clean = not tail
-        self.parts.append(body)
-        return body
-
-    def segment(self) -> None:
-        """Start a new block (reasoning): stripped on its own, joined to the last with a newline."""
-        self._lead = True
-        self.clean = False
-        self._pending = "\n" if self.parts else ""
-
-    def value(self) -> str | None:
-        return "".join(self.parts) or None
-
-
-class Tables:
-    """The marker tables of one format, built once and shared by all its streams."""
-
-    def __init__(self, spec: FormatSpec) -> None:
-        self.spec = spec
-        inline = [o for o in spec.openers if not o.at_start]
-        content: dict[str, Action] = {}
-        for block in spec.reasoning:
-            content.update({c: (_DROP, None) for c in block.close})
-        content.update({t: (_DROP, None) for t in spec.drop + spec.end_tokens})
-        if spec.markdown:
-            content.update({_FENCE_MARK: (_FENCE, None), "``": (_TICK, None), "`": (_TICK, None)})
-        for block in spec.reasoning:
-            if not block.at_start:
-                content.update({o: (_THINK, block) for o in block.open})
-        content.update({o.marker: (_OPEN, o) for o in inline})
-        self.content = MarkerSet(content)
-        start: list[tuple[str, Action]] = [(o.marker, (_OPEN, o)) for o in spec.openers if o.at_start]
-        for block in spec.reasoning:
-            if block.at_start:
-                start.extend((o, (_THINK, block)) for o in block.open)
-        self.start = sorted(start, key=lambda item: -len(item[0]))
-        self.fence_openers = {o.marker: o for o in inline}
-        self.start_shadow = tuple(m for m, (kind, _) in content.items() if kind not in (_FENCE, _TICK))
-        self.reasoning: dict[Reasoning, MarkerSet[Action]] = {}
-        for block in spec.reasoning:
-            acts: dict[str, Action] = {t: (_DROP, None) for t in spec.end_tokens}
-            if block.calls_inside:
-                acts.update({o.marker: (_OPEN, o) for o in inline})
-            acts.update({c: (_UNTHINK, None) for c in block.close})
-            self.reasoning[block] = MarkerSet(acts)
-        self.code: dict[str, MarkerSet[Action]] = {}
-        for closer in ("`", "``", _FENCE_MARK):
-            acts = {t: (_DROP, None) for t in spec.end_tokens}
-            acts[closer] = (_ENDCODE, None)
-            if closer != _FENCE_MARK:
-                acts["\n"] = (_ENDCODE, None)
-            self.code[closer] = MarkerSet(acts)
-
-
-@cache
-def tables_for(spec: FormatSpec) -> Tables:
-    return Tables(spec)
 
 
 class FormatStream:
@@ -164,8 +85,8 @@ class FormatStream:
         self._collect = collect
         self._buf = ""
         self._out: list[Delta] = []
-        self._content = _Sink()
-        self._reasoning = _Sink()
+        self._content = Sink()
+        self._reasoning = Sink()
         self._calls: list[ToolCall] = []
         self._block: Reasoning | None = None
         self._reader: BodyReader | None = None
@@ -199,7 +120,7 @@ class FormatStream:
             sink = self._sink
             if sink.clean and not chunk[-1].isspace():
                 sink.parts.append(chunk)
-                delta = _new(self._cls)
+                delta: Delta = _new(self._cls)
                 self._set(delta, chunk)
                 return [delta]
             text = sink.push(chunk)
@@ -326,24 +247,24 @@ class FormatStream:
                 self._emit(buf[pos:start])
             marker = m.group()
             kind, arg = markers.actions[marker]
-            if kind != _DROP:
+            if kind != DROP:
                 return self._act(kind, arg, marker, buf, start, final)
             pos = m.end()
 
     def _act(self, kind: int, arg: object, marker: str, buf: str, start: int, final: bool) -> tuple[int, bool]:
         """Apply a marker's action (other than dropping it); the scan goes on in the new mode."""
-        if kind == _FENCE:
+        if kind == FENCE:
             return self._fence_step(buf, start, final)
-        if kind in (_TICK, _ENDCODE):
+        if kind in (TICK, ENDCODE):
             self._emit(marker)
-            if kind == _TICK:
+            if kind == TICK:
                 self._to_code(marker)
             else:
                 self._to_content()
-        elif kind == _THINK:
+        elif kind == THINK:
             assert isinstance(arg, Reasoning)
             self._to_reasoning(arg)
-        elif kind == _UNTHINK:
+        elif kind == UNTHINK:
             self._to_content()
         else:
             assert isinstance(arg, Opener)
@@ -369,7 +290,7 @@ class FormatStream:
                 wait = wait or (not final and len(buf) - q < len(literal) and literal.startswith(buf[q:]))
             if found is not None:
                 literal, (kind, arg) = found
-                if kind == _THINK:
+                if kind == THINK:
                     assert isinstance(arg, Reasoning)
                     self._to_reasoning(arg)
                     return q + len(literal), True

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from inference.parsers import _fmt_bare, _fmt_gemma, _fmt_mistral, _fmt_tagged, _fmt_tokens, _fmt_xml
-from inference.parsers._machine import FormatStream, tables_for
+from inference.parsers._machine import FormatStream
 from inference.parsers._spec import FormatSpec
+from inference.parsers._tables import tables_for
 from inference.parsers._types import ParsedTurn
 from tools import ToolCall
 
