@@ -26,7 +26,7 @@ import anyio
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from mcp_client import HttpSource, MCPClientManager, McpClientConfig, McpServerConfig, ProcessSource, WebSocketSource
+from mcp_client import HttpSource, McpClientConfig, MCPClientManager, McpServerConfig, ProcessSource, WebSocketSource
 from mcp_client.transports.stdio import stdio_transport
 from mcp_client.transports.websocket import websocket_client
 

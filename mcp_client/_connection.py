@@ -120,6 +120,7 @@ class ServerConnection:
         self._wake = anyio.Event()
         self._lost = anyio.Event()
         self._refresh = anyio.Event()
+        self._session_changed = anyio.Event()
         self._failures = 0
         self._connected_once = False
         legacy = isinstance(config.source, HttpSource) and config.source.transport == "sse"
@@ -201,6 +202,8 @@ class ServerConnection:
 
     async def _serve(self, session: ClientSession) -> None:
         self.session = session
+        self._session_changed.set()
+        self._session_changed = anyio.Event()
         self.state, self.error, self.retry_at = ServerState.READY, None, None
         self.ready.set()
         self._on_change()
@@ -255,6 +258,13 @@ class ServerConnection:
 
     # -- calls from any task -----------------------------------------------------------------------
 
+    async def _reconnect_after_expiry(self, expired: ClientSession) -> None:
+        """Drop the expired session and wait (bounded by the connect timeout) for its replacement."""
+        self._lost.set()
+        with anyio.move_on_after(self.config.connect_timeout_secs):
+            while self.session is None or self.session is expired:
+                await self._session_changed.wait()
+
     def _down(self) -> MCPServerDownError:
         reason = self.error or self.state.value
         wait = self.retry_in()
@@ -277,26 +287,39 @@ class ServerConnection:
         Raises:
             MCPServerDownError: the server is not connected (fails fast, says when it retries).
         """
-        session = self.session
-        if session is None:
-            raise self._down()
         async with self._limiter or contextlib.nullcontext():
-            try:
-                with anyio.fail_after(timeout_secs):
-                    result = await session.call_tool(name, dict(arguments), progress_callback=progress)
-            except TimeoutError:
-                # Abandoning the request made the SDK send notifications/cancelled; a late reply is dropped by id.
-                return ToolResult.from_text(f"tool {name!r} timed out after {timeout_secs:g} s", is_error=True)
-            except MCPError as exc:
-                if exc.error.code == mt.CONNECTION_CLOSED:
-                    self._lost.set()
-                    return ToolResult.from_text(
-                        f"MCP server {self.config.name!r} went away during the call to {name!r}", is_error=True
-                    )
-                return ToolResult.from_text(f"tool {name!r} failed: {exc}", is_error=True)
+            for attempt in (1, 2):
+                session = self.session
+                if session is None:
+                    raise self._down()
+                try:
+                    with anyio.fail_after(timeout_secs):
+                        result = await session.call_tool(name, dict(arguments), progress_callback=progress)
+                    break
+                except TimeoutError:
+                    # Abandoning the request made the SDK send notifications/cancelled; a late reply is dropped.
+                    return ToolResult.from_text(f"tool {name!r} timed out after {timeout_secs:g} s", is_error=True)
+                except MCPError as exc:
+                    if exc.error.code == mt.CONNECTION_CLOSED:
+                        self._lost.set()
+                        return ToolResult.from_text(
+                            f"MCP server {self.config.name!r} went away during the call to {name!r}", is_error=True
+                        )
+                    if not _session_expired(exc) or attempt == 2:
+                        return ToolResult.from_text(f"tool {name!r} failed: {exc}", is_error=True)
+                    # The server forgot our HTTP session (it restarted): it rejected this call without running
+                    # it, so reconnect and send it once more.
+                    logger.info("MCP server %r: HTTP session expired; reconnecting", self.config.name)
+                    await self._reconnect_after_expiry(session)
         if not isinstance(result, mt.CallToolResult):
             return ToolResult.from_text(f"tool {name!r} returned an unsupported result", is_error=True)
         return result_from_mcp(result)
+
+
+def _session_expired(exc: MCPError) -> bool:
+    """The two spellings of "your streamable-HTTP session id is unknown": the server's, and the SDK's stand-in."""
+    message = exc.error.message.lower()
+    return "session not found" in message or "session terminated" in message
 
 
 async def _list_tools(session: ClientSession) -> list[mt.Tool]:

@@ -84,8 +84,14 @@ class MCPClientManager(ResourcesMixin):
         for connection in self._connections.values():
             connection.stop()
         task_group, self._task_group = self._task_group, None
-        if task_group is not None:
+        if task_group is None:
+            return
+        # Hand the task group only a cancellation: any other exception from the `async with` body must
+        # reach the caller as itself, not wrapped in an exception group.
+        if isinstance(exc, anyio.get_cancelled_exc_class()):
             await task_group.__aexit__(exc_type, exc, tb)
+        else:
+            await task_group.__aexit__(None, None, None)
 
     # -- registry ----------------------------------------------------------------------------------
 

@@ -105,19 +105,25 @@ async def _write_stdin(process: anyio.abc.Process, receive: MemoryObjectReceiveS
 
 
 async def _stop(process: anyio.abc.Process) -> None:
-    """Close stdin, give the server a grace period, then SIGTERM and finally SIGKILL its whole group."""
+    """End the server and everything it started.
+
+    Close stdin and give it a grace period, then SIGTERM and finally SIGKILL its process group; then
+    SIGKILL whatever is left of the group and of the descendants that had left it (`setsid`).
+    """
     with anyio.CancelScope(shield=True):
+        strays = _reaper.descendants(process.pid) if process.returncode is None else {}
         if process.stdin is not None:
             with anyio.move_on_after(GRACE_SECS):
                 await process.stdin.aclose()
         for sig in (None, signal.SIGTERM, signal.SIGKILL):
             if sig is not None:
                 _reaper.signal_group(process.pid, sig)
+                _reaper.kill_pids(strays, sig)
             with anyio.move_on_after(GRACE_SECS):
                 await process.wait()
-                # The leader is gone; grandchildren in its group may not be.
-                _reaper.signal_group(process.pid, signal.SIGKILL)
-                return
+                break
+        _reaper.signal_group(process.pid, signal.SIGKILL)
+        _reaper.kill_pids(strays, signal.SIGKILL)
 
 
 @asynccontextmanager
