@@ -66,7 +66,7 @@ async def _run(
         with console.status(f"Starting {len(config.servers)} MCP server(s)…"):
             manager = await stack.enter_async_context(MCPClientManager(config))
         for status in manager.status():
-            if status.state is ServerState.FAILED:
+            if status.state in (ServerState.FAILED, ServerState.RESTARTING):
                 errors.print(f"[yellow]warning:[/] MCP server {status.name!r} failed: {escape(status.error or '')}")
         names = ", ".join(t.name for t in manager.tools) or "none"
         console.print(f"[dim]model {backend.model_info.id} · tools: {escape(names)}[/]")
