@@ -5,7 +5,7 @@ Functionary v3.1 and v3.2, and GPT-OSS harmony channels.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from inference.parsers._decode import decode_all, make_call
 from inference.parsers._fmt_bare import LLAMA3_END
@@ -52,8 +52,8 @@ def _v31_call(call: ToolCall) -> str:
     return f"<｜tool▁call▁begin｜>{call.name}<｜tool▁sep｜>{dump(call.arguments)}<｜tool▁call▁end｜>"
 
 
-def _deepseek_calls(write_one: object) -> Layout:
-    calls = each(write_one, sep="\n")  # type: ignore[arg-type]
+def _deepseek_calls(write_one: Callable[[ToolCall], str]) -> Layout:
+    calls = each(write_one, sep="\n")
     return Layout(think=THINK, calls=lambda cs: _DS_CALLS_BEGIN + calls(cs) + "<｜tool▁calls▁end｜>")
 
 

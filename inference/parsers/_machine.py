@@ -116,17 +116,29 @@ class FormatStream:
     def feed(self, chunk: str) -> list[Delta]:
         fast = self._fast
         if fast is not None and chunk and (fast(chunk) is None or self._markers.inert(chunk)):
-            # Hot path: plain text in a text mode, nothing held back.
+            # Hot path: plain text in a text mode, nothing held back. This is Sink.push inlined for
+            # the cases that make up nearly all chunks of prose (about 0.5 us a chunk in all).
             sink = self._sink
-            if sink.clean and not chunk[-1].isspace():
-                sink.parts.append(chunk)
-                delta: Delta = _new(self._cls)
-                self._set(delta, chunk)
-                return [delta]
-            text = sink.push(chunk)
-            if not text:
-                return []
-            delta = _new(self._cls)
+            if sink.lead:
+                text = sink.push(chunk)
+                if not text:
+                    return []
+            else:
+                body = chunk.rstrip()
+                if body is chunk:  # no trailing whitespace (rstrip returns the very same str)
+                    if sink.pending:
+                        text = sink.pending + chunk
+                        sink.pending = ""
+                    else:
+                        text = chunk
+                elif body:
+                    text = sink.pending + body
+                    sink.pending = chunk[len(body) :]
+                else:
+                    sink.pending += chunk
+                    return []
+                sink.parts.append(text)
+            delta: Delta = _new(self._cls)
             self._set(delta, text)
             return [delta]
         gate = self._gate

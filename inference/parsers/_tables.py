@@ -18,40 +18,37 @@ FENCE_MARK = "```"
 class Sink:
     """Accumulates content or reasoning, stripped: leading whitespace dropped, trailing held back."""
 
-    __slots__ = ("parts", "clean", "_lead", "_pending")
+    __slots__ = ("parts", "lead", "pending")
 
     def __init__(self) -> None:
         self.parts: list[str] = []
-        self.clean = False
-        """Nothing held back: a chunk with no trailing whitespace can be appended as it is."""
-        self._lead = True
-        self._pending = ""
+        self.lead = True
+        """At the start of a block: leading whitespace is dropped."""
+        self.pending = ""
+        """Trailing whitespace held back until more text shows it is not the end."""
 
     def push(self, text: str) -> str:
         """Add text; return what is now certain to be part of the final value."""
-        if self._lead:
+        if self.lead:
             text = text.lstrip()
             if not text:
                 return ""
-            self._lead = False
+            self.lead = False
         body = text.rstrip()
         if not body:
-            self._pending += text
-            self.clean = False
+            self.pending += text
             return ""
         tail = text[len(body) :]
-        if self._pending:
-            body = self._pending + body
-        self._pending = tail
-        self.clean = not tail
+        if self.pending:
+            body = self.pending + body
+        self.pending = tail
         self.parts.append(body)
         return body
 
     def segment(self) -> None:
         """Start a new block (reasoning): stripped on its own, joined to the last with a newline."""
-        self._lead = True
-        self.clean = False
-        self._pending = "\n" if self.parts else ""
+        self.lead = True
+        self.pending = "\n" if self.parts else ""
 
     def value(self) -> str | None:
         return "".join(self.parts) or None
