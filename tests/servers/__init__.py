@@ -1,0 +1,10 @@
+"""MCP servers that misbehave on purpose, for the client's tests: run one with `python -m tests.servers NAME`.
+
+slow (sleeps, counts cancellations), crashy (dies on demand), progress (reports progress), changing (tool
+list changes, pagination), rich (images, audio, resources, structured content, isError, resources/read,
+prompts), garbage (non-JSON on stdout), grandchild (leaves a process behind), mute (never answers
+`initialize`), chatty (floods stderr). Each module's docstring lists its tools and flags;
+`tests.servers._launch` starts them for tests.
+"""
+
+SERVERS = ("slow", "crashy", "progress", "changing", "rich", "garbage", "grandchild", "mute", "chatty")
