@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
         help="length of the long garbage line",
     )
     grandchild = parser.add_argument_group("grandchild")
-    grandchild.add_argument("--pid-file", type=Path, help="write the grandchildren's pids here")
+    grandchild.add_argument(
+        "--pid-file", type=Path, metavar="PATH", help="write the grandchildren's pids here"
+    )
     grandchild.add_argument("--detach", action="store_true", help="start grandchildren in their own session")
     mute = parser.add_argument_group("mute")
     mute.add_argument("--mute-on", default="initialize", metavar="METHOD", help="the request never answered")
