@@ -45,6 +45,9 @@ class RecipientReader(Collector):
     def gate(self) -> Callable[[str], object] | None:
         return None
 
+    def waits_on(self, text: str) -> bool:
+        return False
+
     def step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None]:
         if not self._name:
             head = _HEAD.match(buf, pos)

@@ -151,7 +151,16 @@ class FormatStream:
         if self._held:
             chunk = "".join(self._held) + chunk
             self._held.clear()
-        self._run(self._buf + chunk if self._buf else chunk, False)
+        if self._buf:
+            chunk = self._buf + chunk
+            if self._mode != _BODY:
+                if chunk in self._markers.prefixes:  # still only part of a marker
+                    self._buf = chunk
+                    return []
+            elif self._reader is not None and self._reader.waits_on(chunk):
+                self._buf = chunk
+                return []
+        self._run(chunk, False)
         out, self._out = self._out, []
         return out
 

@@ -90,22 +90,23 @@ class JsonReader:
         # Inside a value only a closing bracket can end it.
         return _CLOSER if self._state == _IN else None
 
+    def waits_on(self, text: str) -> bool:
+        """Whether `text` (all there is left) is only the start of the closing literal awaited."""
+        closes = ((_FENCE,) if self._fenced else ()) + self._b.close
+        if self._state != _CLOSE or self._ci >= len(closes):
+            return False
+        rest = text.lstrip(" \t\r\n")
+        literal = closes[self._ci]
+        return len(rest) < len(literal) and literal.startswith(rest) and len(text) - len(rest) < 64
+
     def _take(self, text: str) -> None:
         if text:
             self._parts.append(text)
             self._size += len(text)
 
     def step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None]:
-        handlers = (
-            self._fence_step,
-            self._header_step,
-            self._value_step,
-            self._in_step,
-            self._post_step,
-            self._close_step,
-        )
         while True:
-            pos, outcome, go_on = handlers[self._state](buf, pos, final)
+            pos, outcome, go_on = _STEPS[self._state](self, buf, pos, final)
             if outcome is not None or not go_on:
                 return pos, outcome
 
@@ -246,6 +247,17 @@ class JsonReader:
         return Done(built)
 
 
+_STEPS = (
+    JsonReader._fence_step,
+    JsonReader._header_step,
+    JsonReader._value_step,
+    JsonReader._in_step,
+    JsonReader._post_step,
+    JsonReader._close_step,
+)
+"""The step for each state, in state order."""
+
+
 def _partial_start(buf: str, pos: int, literal: str) -> int:
     """Where a suffix of buf that could begin `literal` starts (len(buf) when none)."""
     for i in range(max(pos, len(buf) - len(literal) + 1), len(buf)):
@@ -299,6 +311,9 @@ class RawReader(Collector):
         self._opener = opener
         self._checked = not body.expect
         self._markers = MarkerSet({**{m: False for m in body.stop}, **{m: True for m in body.close}})
+
+    def waits_on(self, text: str) -> bool:
+        return False
 
     def gate(self) -> Callable[[str], object] | None:
         if not self._checked:

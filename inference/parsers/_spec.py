@@ -66,6 +66,11 @@ class BodyReader(Protocol):
         """All the text this reader consumed (what a Reject gives back as text)."""
         ...
 
+    def waits_on(self, text: str) -> bool:
+        """Whether the reader, given only `text`, would still be waiting on a closing literal (a cheap
+        check that lets a chunk be queued without running the reader)."""
+        ...
+
     def gate(self) -> Callable[[str], object] | None:
         """A search that finds nothing in a chunk which cannot change the reader's state (such a chunk
         may be queued unread); None when every chunk matters."""
