@@ -62,7 +62,6 @@ class JsonReader:
         "_state",
         "_spans",
         "_scan",
-        "_head",
         "_match",
         "_ci",
         "_fenced",
@@ -77,7 +76,6 @@ class JsonReader:
         self._state = _FENCE_ST if body.fence else (_HEADER if body.header is not None else _VALUE)
         self._spans: list[int] = []
         self._scan = ValueScanner()
-        self._head: list[str] = []
         self._match: re.Match[str] | None = None
         self._ci = 0
         self._fenced = self._fence_closed = False
@@ -91,8 +89,14 @@ class JsonReader:
         return _CLOSER if self._state == _IN else None
 
     def waits_on(self, text: str) -> bool:
-        """Whether `text` (all there is left) is only the start of the closing literal awaited."""
-        closes = ((_FENCE,) if self._fenced else ()) + self._b.close
+        """Whether `text` (all there is left) cannot yet decide the header or the closing literal."""
+        b = self._b
+        if self._state == _HEADER:
+            stripped = text.lstrip(" \t\r\n")
+            if b.header_optional and (not stripped or stripped[0] in b.starts):
+                return False
+            return (b.header_until or "{") not in text and len(text) < b.max_header
+        closes = ((_FENCE,) if self._fenced else ()) + b.close
         if self._state != _CLOSE or self._ci >= len(closes):
             return False
         rest = text.lstrip(" \t\r\n")
@@ -132,8 +136,10 @@ class JsonReader:
         return pos, None, True
 
     def _header_step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None, bool]:
+        # Nothing is consumed until the header is decided, so a rejected header is scanned again as
+        # text, the same whatever the chunking (the wait is bounded by max_header).
         b = self._b
-        if b.header_optional and not self._head:
+        if b.header_optional:
             q = skip_ws(buf, pos)
             if q == len(buf) and not final:
                 return pos, None, False
@@ -141,21 +147,17 @@ class JsonReader:
                 self._state = _VALUE
                 return pos, None, True
         until = b.header_until or "{"
-        idx = buf.find(until, pos)
+        idx = buf.find(until, pos, pos + b.max_header + len(until))
         if idx < 0:
-            cut = len(buf) if final else _partial_start(buf, pos, until)
-            self._head.append(buf[pos:cut])
-            self._take(buf[pos:cut])
-            if final or sum(map(len, self._head)) > b.max_header:
-                return cut, Reject(code=self._fenced), False
-            return cut, None, False
-        self._head.append(buf[pos:idx])
+            if final or len(buf) - pos >= b.max_header + len(until):
+                return pos, Reject(code=self._fenced), False
+            return pos, None, False
         end = idx + len(b.header_until)
-        self._take(buf[pos:end])
         assert b.header is not None
-        self._match = b.header.fullmatch("".join(self._head))
+        self._match = b.header.fullmatch(buf, pos, idx)
         if self._match is None:
-            return end, Reject(code=self._fenced), False
+            return pos, Reject(code=self._fenced), False
+        self._take(buf[pos:end])
         if b.route is not None:
             routed = b.route(self._match)
             if routed is not None:
@@ -256,14 +258,6 @@ _STEPS = (
     JsonReader._close_step,
 )
 """The step for each state, in state order."""
-
-
-def _partial_start(buf: str, pos: int, literal: str) -> int:
-    """Where a suffix of buf that could begin `literal` starts (len(buf) when none)."""
-    for i in range(max(pos, len(buf) - len(literal) + 1), len(buf)):
-        if literal.startswith(buf[i:]):
-            return i
-    return len(buf)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
