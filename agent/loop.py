@@ -27,6 +27,7 @@ from agent.events import (
 )
 from inference import Backend, ChatRequest, Message, SamplingParams, ToolChoice, Usage
 from tools import ToolCall, ToolResult, Toolset
+from tools._aio import single_exceptions
 
 logger = logging.getLogger("agent")
 
@@ -92,12 +93,13 @@ class Agent:
             if failure:
                 raise failure[0]
 
-        async with anyio.create_task_group() as task_group:
-            task_group.start_soon(produce)
-            try:
-                yield items()
-            finally:
-                receive.close()
+        with single_exceptions():
+            async with anyio.create_task_group() as task_group:
+                task_group.start_soon(produce)
+                try:
+                    yield items()
+                finally:
+                    receive.close()
 
     def _messages(self, prompt: str | Sequence[Message]) -> list[Message]:
         messages = [Message(role="user", content=prompt)] if isinstance(prompt, str) else list(prompt)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from tools import ToolCall, ToolSpec
 
@@ -56,6 +56,10 @@ class ChatRequest:
     sampling: SamplingParams = field(default_factory=SamplingParams)
     max_calls_per_turn: int = 4
     """Cap on tool calls in one model turn (enforced by the grammar where there is one)."""
+    grammar: str | None = None
+    """A GBNF grammar the whole turn must follow. It replaces the tool-call grammar."""
+    json_schema: Mapping[str, Any] | None = None
+    """A JSON schema the whole turn must follow (compiled to a grammar). It replaces the tool-call grammar."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

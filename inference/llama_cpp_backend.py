@@ -22,6 +22,7 @@ import llama_cpp
 
 from inference import toolprompt
 from inference._hardware import physical_cores
+from inference._prompt import Prepared, PromptBuilder
 from inference._types import (
     ChatRequest,
     ChatResponse,
@@ -33,11 +34,14 @@ from inference._types import (
     TextDelta,
     Usage,
 )
-from inference.errors import ContextOverflowError, InferenceError, ModelLoadError
-from inference.llama_cpp_grammar import compile_grammar, tool_call_gbnf
-from inference.models import resolve_model
-from inference.templates import ChatTemplate
+from inference.errors import InferenceError, ModelLoadError, ModelNotFoundError
+from inference.llama_cpp_grammar import compile_grammar, schema_to_gbnf, tool_call_gbnf
+from inference.models import Progress, resolve_model
+from inference.templates import FALLBACKS, ChatTemplate
+from tools._aio import single_exceptions
 
+MAX_PREFIX_STATES = 4
+"""Saved KV states of system-and-tool prefixes kept per model (each holds that prefix's KV cache)."""
 _STOP_PIECES = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")
 
 
@@ -59,6 +63,10 @@ class LlamaCppBackend:
         n_ctx: Context window in tokens.
         n_threads: CPU threads; defaults to the physical core count (llama-cpp-python's default is half).
         n_batch: Prompt tokens evaluated per batch.
+        model_id: The id to report (default: the model reference).
+        lora_path: A LoRA adapter (GGUF) applied at load time, with `lora_scale`.
+        trim_tool_results: When a prompt overflows `n_ctx`, trim the oldest tool results instead of failing.
+        progress: Called with (bytes done, bytes in all) while an embedded model is assembled.
     """
 
     def __init__(
@@ -69,8 +77,15 @@ class LlamaCppBackend:
         n_threads: int | None = None,
         n_batch: int = 512,
         model_id: str | None = None,
+        lora_path: str | os.PathLike[str] | None = None,
+        lora_scale: float = 1.0,
+        trim_tool_results: bool = False,
+        progress: Progress | None = None,
     ) -> None:
         self._model_ref = model
+        self._lora = (Path(lora_path), lora_scale) if lora_path is not None else None
+        self._trim = trim_tool_results
+        self._progress = progress
         self._n_ctx = n_ctx
         self._n_threads = n_threads or physical_cores()
         self._n_batch = n_batch
@@ -81,20 +96,24 @@ class LlamaCppBackend:
         self._stop_tokens: frozenset[int] = frozenset()
         self._limiter = anyio.CapacityLimiter(1)
         self._grammars: dict[str, llama_cpp.LlamaGrammar] = {}
+        self._prefix_states: dict[tuple[int, ...], llama_cpp.LlamaState] = {}
+        self._prompts: PromptBuilder | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def __aenter__(self) -> LlamaCppBackend:
-        path = resolve_model(self._model_ref)
+        path = await anyio.to_thread.run_sync(lambda: resolve_model(self._model_ref, progress=self._progress))
         _check_gguf(path)
+        if self._lora is not None and not self._lora[0].is_file():
+            raise ModelNotFoundError(str(self._lora[0]), [f"LoRA adapter {self._lora[0].resolve()}"])
         self._llm = await anyio.to_thread.run_sync(self._load, path, limiter=self._limiter)
         self._path = path
         metadata = self._llm.metadata
+        source = metadata.get("tokenizer.chat_template") or FALLBACKS.get(metadata.get("general.architecture", ""))
         self._template = ChatTemplate(
-            metadata.get("tokenizer.chat_template"),
-            bos_token=self._piece(self._llm.token_bos()),
-            eos_token=self._piece(self._llm.token_eos()),
+            source, bos_token=self._piece(self._llm.token_bos()), eos_token=self._piece(self._llm.token_eos())
         )
+        self._prompts = PromptBuilder(self._template, self._tokenize_prompt, self._n_ctx, trim_tool_results=self._trim)
         self._stop_tokens = frozenset(self._find_stop_tokens())
         return self
 
@@ -102,6 +121,7 @@ class LlamaCppBackend:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         llm, self._llm = self._llm, None
+        self._prefix_states.clear()
         if llm is not None:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(llm.close, limiter=self._limiter)
@@ -114,6 +134,8 @@ class LlamaCppBackend:
                 n_threads=self._n_threads,
                 n_threads_batch=self._n_threads,
                 n_batch=self._n_batch,
+                lora_path=str(self._lora[0]) if self._lora else None,
+                lora_scale=self._lora[1] if self._lora else 1.0,
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
@@ -150,9 +172,17 @@ class LlamaCppBackend:
 
     def render(self, request: ChatRequest) -> str:
         """The prompt text for a request: the model's own template, tools described in the system prompt."""
-        assert self._template is not None
-        messages = toolprompt.template_messages(request.messages, request.tools)
-        return self._template.render(messages, add_generation_prompt=True)
+        assert self._prompts is not None, "the model is not loaded"
+        return self._prompts.render(request)
+
+    def prepare(self, request: ChatRequest) -> Prepared:
+        """The prompt as it will be evaluated: fitted to the context window, with its stable prefix length.
+
+        Raises:
+            ContextOverflowError: it does not fit (and trimming is off or not enough).
+        """
+        assert self._prompts is not None, "the model is not loaded"
+        return self._prompts.prepare(request)
 
     def _tokenize_prompt(self, prompt: str) -> list[int]:
         llm = self._require()
@@ -197,36 +227,33 @@ class LlamaCppBackend:
             if failure:
                 raise failure[0]
 
-        async with anyio.create_task_group() as task_group:
-            task_group.start_soon(produce)
-            try:
-                yield items()
-            finally:
-                cancelled.set()
-                receive.close()
+        with single_exceptions():
+            async with anyio.create_task_group() as task_group:
+                task_group.start_soon(produce)
+                try:
+                    yield items()
+                finally:
+                    cancelled.set()
+                    receive.close()
 
     def _generate(
         self, request: ChatRequest, emit: Callable[[StreamItem], None], cancelled: threading.Event
     ) -> None:
         """Runs in the worker thread: render, tokenize, generate under the tool grammar, emit deltas."""
         llm = self._require()
-        prompt = self.render(request)
-        tokens = self._tokenize_prompt(prompt)
-        sampling = request.sampling
-        room = self._n_ctx - len(tokens)
-        if room < 1:
-            raise ContextOverflowError(len(tokens), sampling.max_tokens, self._n_ctx)
-        max_tokens = min(sampling.max_tokens, room)
-        gbnf = tool_call_gbnf(request.tools, request.tool_choice, request.max_calls_per_turn)
+        prepared = self.prepare(request)
+        tokens, sampling = prepared.tokens, request.sampling
+        max_tokens = min(sampling.max_tokens, self._n_ctx - len(tokens))
+        gbnf = _request_gbnf(request)
         grammar = self._grammar(gbnf) if gbnf else None
-        cached = _common_prefix(llm._input_ids[: llm.n_tokens].tolist(), tokens)
         if sampling.seed is not None:
             llm.set_seed(sampling.seed)
+        started = time.perf_counter()
+        cached = self._restore_prefix(tokens, prepared.prefix_tokens)
 
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         text, generated = "", 0
         finish: FinishReason = "length"
-        started = time.perf_counter()
         first: float | None = None
         for token in llm.generate(
             tokens,
@@ -265,6 +292,28 @@ class LlamaCppBackend:
         )
         emit(ResponseDone(response=_response(text, finish, usage)))
 
+    def _restore_prefix(self, tokens: list[int], prefix: int) -> int:
+        """Make the KV cache hold `tokens[:prefix]` (the system and tool block) from a saved state if it can.
+
+        Returns how many leading tokens are already evaluated. The first time a prefix is seen it is
+        evaluated on its own and its state saved, so later conversations with the same tools skip it.
+        """
+        llm = self._require()
+        cached = _common_prefix(llm._input_ids[: llm.n_tokens].tolist(), tokens)
+        if prefix == 0 or cached >= prefix:
+            return cached
+        key = tuple(tokens[:prefix])
+        state = self._prefix_states.get(key)
+        if state is not None:
+            llm.load_state(state)
+            return prefix
+        llm.reset()
+        llm.eval(tokens[:prefix])
+        if len(self._prefix_states) >= MAX_PREFIX_STATES:
+            self._prefix_states.pop(next(iter(self._prefix_states)))
+        self._prefix_states[key] = llm.save_state()
+        return 0
+
     def _grammar(self, gbnf: str) -> llama_cpp.LlamaGrammar:
         grammar = self._grammars.get(gbnf)
         if grammar is None:
@@ -289,6 +338,15 @@ class LlamaCppBackend:
     async def count_tokens(self, messages: Sequence[Message]) -> int:
         prompt = self.render(ChatRequest(messages=messages))
         return len(await anyio.to_thread.run_sync(self._tokenize_prompt, prompt, limiter=self._limiter))
+
+
+def _request_gbnf(request: ChatRequest) -> str | None:
+    """The grammar of a turn: the request's own (GBNF or JSON schema), else the tool-call grammar."""
+    if request.grammar is not None:
+        return request.grammar
+    if request.json_schema is not None:
+        return schema_to_gbnf(request.json_schema)
+    return tool_call_gbnf(request.tools, request.tool_choice, request.max_calls_per_turn)
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

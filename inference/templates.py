@@ -18,6 +18,20 @@ CHATML = (
 )
 
 
+# Gemma's turn format, for Gemma GGUF files that carry no template (the base models). It has no
+# system role: a system message is folded into the first user turn, as Gemma's own template does.
+GEMMA = (
+    "{{ bos_token }}{% set ns = namespace(system='', first=true) %}{% for message in messages %}"
+    "{% if message['role'] == 'system' %}{% set ns.system = message['content'] + '\\n\\n' %}"
+    "{% else %}{% set role = 'model' if message['role'] == 'assistant' else 'user' %}"
+    "{{ '<start_of_turn>' + role + '\\n' }}{% if ns.first %}{{ ns.system }}{% set ns.first = false %}{% endif %}"
+    "{{ message['content'] + '<end_of_turn>\\n' }}{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}"
+)
+FALLBACKS = {"gemma": GEMMA, "gemma2": GEMMA, "gemma3": GEMMA}
+"""Templates by `general.architecture` for GGUF files without `tokenizer.chat_template`; ChatML otherwise."""
+
+
 def _raise(message: str) -> None:
     raise InferenceError(f"chat template error: {message}")
 

@@ -1,0 +1,88 @@
+"""Preparing a prompt for a local model: render, fit it into the context window, find its stable prefix.
+
+Pure apart from the tokenizer it is given, so it serves every local backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from inference import toolprompt
+from inference._types import ChatRequest
+from inference.errors import ContextOverflowError
+from inference.templates import ChatTemplate
+
+TRIMMED = "[tool result of {chars} characters trimmed to fit the context window]"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prepared:
+    prompt: str
+    tokens: list[int]
+    prefix_tokens: int
+    """Leading tokens of the system prompt and tool block: the same for every conversation with these tools."""
+    trimmed: int = 0
+    """Tool results replaced by a short note to make the prompt fit."""
+
+
+class PromptBuilder:
+    """Renders requests with a chat template and fits them into `n_ctx` tokens.
+
+    Args:
+        template: The model's chat template.
+        tokenize: Text to tokens, special tokens parsed, BOS added where the model wants one.
+        n_ctx: The context window.
+        trim_tool_results: When a prompt does not fit, replace the oldest tool results by a short note
+            (instead of raising ContextOverflowError).
+    """
+
+    def __init__(
+        self, template: ChatTemplate, tokenize: Callable[[str], list[int]], n_ctx: int, *, trim_tool_results: bool
+    ) -> None:
+        self.template = template
+        self.tokenize = tokenize
+        self.n_ctx = n_ctx
+        self.trim_tool_results = trim_tool_results
+
+    def render(self, request: ChatRequest) -> str:
+        messages = toolprompt.template_messages(request.messages, request.tools)
+        return self.template.render(messages, add_generation_prompt=True)
+
+    def prepare(self, request: ChatRequest) -> Prepared:
+        """The prompt and its tokens, leaving room for at least one generated token.
+
+        Raises:
+            ContextOverflowError: the prompt does not fit (after trimming, if enabled).
+        """
+        prompt = self.render(request)
+        tokens = self.tokenize(prompt)
+        trimmed = 0
+        while len(tokens) >= self.n_ctx and self.trim_tool_results:
+            shorter = _trim_oldest_tool_result(request)
+            if shorter is None:
+                break
+            request, trimmed = shorter, trimmed + 1
+            prompt = self.render(request)
+            tokens = self.tokenize(prompt)
+        if len(tokens) >= self.n_ctx:
+            raise ContextOverflowError(len(tokens), request.sampling.max_tokens, self.n_ctx)
+        return Prepared(prompt=prompt, tokens=tokens, prefix_tokens=self._prefix(request, tokens), trimmed=trimmed)
+
+    def _prefix(self, request: ChatRequest, tokens: list[int]) -> int:
+        if not request.tools:
+            return 0
+        system = toolprompt.template_messages(request.messages, request.tools)[:1]
+        head = self.tokenize(self.template.render(system, add_generation_prompt=False))
+        return len(head) if tokens[: len(head)] == head else 0
+
+
+def _trim_oldest_tool_result(request: ChatRequest) -> ChatRequest | None:
+    messages = list(request.messages)
+    for index, message in enumerate(messages):
+        if message.role == "tool" and not (message.content or "").startswith("[tool result of "):
+            note = TRIMMED.format(chars=len(message.content or ""))
+            messages[index] = replace(message, content=note)
+            return replace(request, messages=tuple(messages))
+    return None
+
