@@ -174,6 +174,9 @@ SCENARIOS: dict[str, Callable[[str, dict[str, Any], dict[str, str]], Reply]] = {
         else _json({"detail": "Not Found"}, 404)
     ),
     "notokenizer": lambda path, body, headers: _json({"detail": "Not Found"}, 404),
+    "echokey": lambda path, body, headers: _json(
+        {"error": {"message": f"rejected {headers.get('authorization')}", "code": 403}}, 403
+    ),
 }  # fmt: skip
 
 

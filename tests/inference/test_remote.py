@@ -164,6 +164,22 @@ async def test_a_wrong_or_missing_key_is_a_401(
         assert repr(backend) == f"RemoteBackend({server_url!r}, model={ALIAS!r}, api_key='***')"
 
 
+async def test_leaving_a_stream_early_frees_the_connection(remote: RemoteBackend) -> None:
+    async with remote.stream(ask("Tell me a long story.", sampling=SamplingParams(max_tokens=32))) as items:
+        async for item in items:
+            assert isinstance(item, TextDelta)
+            break
+    assert (await remote.complete(ask("hi"))).message.content
+
+
+async def test_the_key_is_redacted_from_what_the_engine_echoes(fake: FakeEngine) -> None:
+    async with RemoteBackend(fake.url("echokey"), model="m", api_key=KEY) as backend:
+        with pytest.raises(EngineHTTPError) as info:
+            await backend.complete(ask("hi"))
+    assert info.value.status_code == 403 and info.value.message == "rejected Bearer ***"
+    assert KEY not in str(info.value)
+
+
 # -- an engine that is not there ------------------------------------------------------------------
 
 
@@ -179,6 +195,15 @@ async def test_a_closed_port_is_unreachable_after_the_retries() -> None:
     assert time.perf_counter() - started < 5
     assert info.value.attempts == 3 and info.value.url == f"{url}/v1/chat/completions"
     assert str(info.value).startswith(f"{url}/v1/chat/completions: engine unreachable after 3 attempts: ")
+
+
+async def test_an_unknown_host_is_unreachable() -> None:
+    url = "http://no-such-host.invalid:8080"
+    async with RemoteBackend(url, model="m", timeout_secs=3, max_retries=0) as backend:
+        # A resolver that answers says unreachable; one that does not answer, a connect timeout.
+        with pytest.raises((EngineUnreachableError, EngineTimeoutError)) as info:
+            await backend.complete(ask("hi"))
+    assert str(info.value).startswith(f"{url}/v1/chat/completions: engine ")
 
 
 async def test_a_slow_engine_times_out(fake: FakeEngine) -> None:
