@@ -9,7 +9,7 @@ import pytest
 
 from inference.parsers import ContentDelta, ReasoningDelta, available_formats, get_parser
 from tests.inference.parsers.cases import ALL_CASES, Case
-from tests.inference.parsers.conftest import call_deltas, comparable, joined, stream_text
+from tests.inference.parsers.helpers import call_deltas, comparable, joined, stream_text
 
 _GENERATED_ID = re.compile(r"[A-Za-z0-9]{9}")
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from inference.parsers import ContentDelta, ParsedTurn, ReasoningDelta, available_formats, get_parser
 from tests.inference.parsers.cases import ALL_CASES
-from tests.inference.parsers.conftest import call_deltas, comparable, joined, split_at, stream_text
+from tests.inference.parsers.helpers import PROPERTY, call_deltas, comparable, joined, split_at, stream_text
 from tools import ToolCall, new_call_id
 
 FORMATS = available_formats()
@@ -47,6 +47,7 @@ _CUTS = st.lists(st.integers(min_value=0, max_value=10_000), max_size=30)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@PROPERTY
 @given(text=st.one_of(st.text(), _SOUP), thinking_open=st.booleans(), cuts=_CUTS)
 def test_parse_never_raises_and_chunking_does_not_matter(
     fmt: str, text: str, thinking_open: bool, cuts: list[int]
@@ -63,6 +64,7 @@ _POSITIVE = [case for case in ALL_CASES if case.calls or case.reasoning]
 
 
 @pytest.mark.parametrize("case", _POSITIVE, ids=lambda case: case.id)
+@PROPERTY
 @given(cuts=_CUTS)
 def test_table_texts_stream_the_same_in_any_chunks(case: Any, cuts: list[int]) -> None:
     one_shot = get_parser(case.fmt, thinking_open=case.thinking_open).parse(case.text)
@@ -117,6 +119,7 @@ def turns(draw: st.DrawFn, fmt: str) -> ParsedTurn:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@PROPERTY
 @given(data=st.data())
 def test_render_then_parse_round_trips(fmt: str, data: st.DataObject) -> None:
     """Ids round-trip where the format writes them; elsewhere parsing generates fresh ones."""
