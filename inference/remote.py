@@ -59,6 +59,11 @@ _PRIMING_TOKENS = 3
 class RemoteBackend:
     """An OpenAI-compatible engine over HTTP. `async with RemoteBackend(url, model="m") as backend: ...`
 
+    The engine renders its chat template and parses tool calls: tools and `tool_choice` travel as
+    OpenAI's native fields, and calls come back with the engine's ids. A call whose arguments are
+    not a JSON object is kept with `{}` (see `_tool_call`). Usage is what the engine reports; a
+    stream times itself where the engine sends no `timings`.
+
     Args:
         base_url: The server's root (`http://host:8080`) or its API root (`http://host:8080/v1`).
         model: The model name sent with every request (`GET /v1/models` lists what the engine serves).

@@ -12,6 +12,7 @@ from importlib.util import find_spec
 import pytest
 
 from inference import (
+    Backend,
     ChatRequest,
     ChatResponse,
     InferenceError,
@@ -215,8 +216,10 @@ async def test_a_slow_engine_times_out(fake: FakeEngine) -> None:
 
 
 async def test_using_it_unopened_or_with_a_bad_url_is_a_developer_error() -> None:
+    unopened = RemoteBackend("http://127.0.0.1:9", model="m")
+    assert isinstance(unopened, Backend)
     with pytest.raises(InferenceError, match="async with"):
-        await RemoteBackend("http://127.0.0.1:9", model="m").complete(ask("hi"))
+        await unopened.complete(ask("hi"))
     for bad in ("127.0.0.1:8080", "ftp://host/v1", "http://"):
         with pytest.raises(ValueError, match="base_url"):
             RemoteBackend(bad, model="m")
