@@ -7,7 +7,6 @@ scanned once; only a short tail that could still become a marker is held back be
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 
 from inference.parsers._scan import partial_prefix, skip_ws
@@ -29,7 +28,6 @@ from tools import ToolCall
 _CONTENT, _REASONING, _CODE, _BODY = range(4)
 _FENCE_MARK = FENCE_MARK
 _FENCE_LOOKAHEAD = 256
-_never = re.compile(r"(?!)").search
 
 # The hot path makes one delta per chunk; building frozen dataclasses through their generated
 # __init__ (object.__setattr__ per field) costs about half the per-chunk budget, so set the slot directly.
@@ -102,7 +100,7 @@ class FormatStream:
         self._make = _content_delta
         self._cls: type = ContentDelta
         self._set = _set_content
-        self._fast: Callable[[str], object] | None = None
+        self._fast: Callable[[str], bool] | None = None
         self._gate: Callable[[str], object] | None = None
         self._held: list[str] = []
         if thinking_open and tables.spec.reasoning:
@@ -115,7 +113,7 @@ class FormatStream:
 
     def feed(self, chunk: str) -> list[Delta]:
         fast = self._fast
-        if fast is not None and chunk and (fast(chunk) is None or self._markers.inert(chunk)):
+        if fast is not None and chunk and (fast(chunk) or self._markers.inert(chunk)):
             # Hot path: plain text in a text mode, nothing held back. This is Sink.push inlined for
             # the cases that make up nearly all chunks of prose (about 0.5 us a chunk in all).
             sink = self._sink
@@ -193,7 +191,7 @@ class FormatStream:
             assert self._reader is not None
             self._gate = self._reader.gate()
         elif self._mode != _CONTENT or not (self._fresh or self._fence_pending):
-            self._fast = self._markers.special or _never
+            self._fast = self._markers.plain
 
     def _to_content(self) -> None:
         self._mode = _CONTENT

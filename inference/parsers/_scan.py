@@ -35,7 +35,7 @@ def _no_match(buf: str, pos: int = 0) -> None:
 class MarkerSet(Generic[A]):
     """A set of literal markers, each mapped to an action, found leftmost-longest in a buffer."""
 
-    __slots__ = ("actions", "maxlen", "prefixes", "_first", "_regex", "special", "search")
+    __slots__ = ("actions", "maxlen", "prefixes", "_first", "_regex", "special", "plain", "search")
 
     def __init__(self, actions: Mapping[str, A]) -> None:
         self.actions = dict(actions)
@@ -48,6 +48,8 @@ class MarkerSet(Generic[A]):
         self.special = re.compile(f"[{chars}]").search if chars else None
         self.search = self._regex.search if self._regex is not None else _no_match
         """Fast test: a chunk without any of these characters holds no marker and no partial one."""
+        self.plain = frozenset(self._first).isdisjoint
+        """The same test, answered True for such a chunk (a little faster than a regex search)."""
 
     def find(self, buf: str, pos: int) -> re.Match[str] | None:
         return self._regex.search(buf, pos) if self._regex is not None else None
