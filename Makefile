@@ -30,7 +30,7 @@ lint: venv
 	$(VENV)/bin/mypy agent inference mcp_client tools
 
 bench: venv
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/[!_]*.py; do module=bench.$$(basename $$script .py); echo "== $$module"; $(PY) -m $$module || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,7 +1,8 @@
-"""Inference core: the Backend protocol, the llama.cpp backend, chat templates, grammars and tool prompts.
+"""Inference core: the Backend protocol and its engines (llama.cpp, ctransformers, remote OpenAI-compatible),
+chat templates, grammars, tool prompts and parsers, and the model pool.
 
-Only `inference/llama_cpp*.py` import llama_cpp; import the backend from there, so that code that only
-needs the types does not load llama.cpp.
+Only `inference/llama_cpp*.py` import llama_cpp and only `inference/ctransformers_backend.py` imports
+ctransformers; the backends are imported lazily here, so code that needs only the types loads neither.
 """
 
 from __future__ import annotations
@@ -21,28 +22,66 @@ from inference._types import (
     Usage,
 )
 from inference.backend import Backend
-from inference.errors import ContextOverflowError, GrammarError, InferenceError, ModelLoadError, ModelNotFoundError
+from inference.errors import (
+    ContextOverflowError,
+    EngineError,
+    EngineHTTPError,
+    EngineProtocolError,
+    EngineTimeoutError,
+    EngineUnreachableError,
+    EngineUnsupportedError,
+    GrammarError,
+    InferenceError,
+    ModelLoadError,
+    ModelNotFoundError,
+)
 from inference.models import DEFAULT_MODEL, resolve_model
+from inference.pool import ModelPool, UnknownModelError
+from inference.remote import RemoteBackend
+
+_LAZY = {
+    "LlamaCppBackend": "inference.llama_cpp_backend",
+    "CTransformersBackend": "inference.ctransformers_backend",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'inference' has no attribute {name!r}")
 
 __all__ = [
     "DEFAULT_MODEL",
     "Backend",
+    "CTransformersBackend",
     "ChatRequest",
     "ChatResponse",
     "ContextOverflowError",
+    "EngineError",
+    "EngineHTTPError",
+    "EngineProtocolError",
+    "EngineTimeoutError",
+    "EngineUnreachableError",
+    "EngineUnsupportedError",
     "FinishReason",
     "GrammarError",
     "InferenceError",
+    "LlamaCppBackend",
     "Message",
     "ModelInfo",
     "ModelLoadError",
     "ModelNotFoundError",
+    "ModelPool",
     "NamedTool",
+    "RemoteBackend",
     "ResponseDone",
     "SamplingParams",
     "StreamItem",
     "TextDelta",
     "ToolChoice",
+    "UnknownModelError",
     "Usage",
     "resolve_model",
 ]

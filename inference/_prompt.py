@@ -21,7 +21,7 @@ class Prepared:
     prompt: str
     tokens: list[int]
     prefix_tokens: int
-    """Leading tokens of the system prompt and tool block: the same for every conversation with these tools."""
+    """Leading tokens that depend on the tools only (system prompt, tool list, fixed examples)."""
     trimmed: int = 0
     """Tool results replaced by a short note to make the prompt fit."""
 
@@ -72,8 +72,8 @@ class PromptBuilder:
     def _prefix(self, request: ChatRequest, tokens: list[int]) -> int:
         if not request.tools:
             return 0
-        system = toolprompt.template_messages(request.messages, request.tools)[:1]
-        head = self.tokenize(self.template.render(system, add_generation_prompt=False))
+        stable = toolprompt.template_messages(request.messages, request.tools)[: toolprompt.stable_head(request.tools)]
+        head = self.tokenize(self.template.render(stable, add_generation_prompt=False))
         return len(head) if tokens[: len(head)] == head else 0
 
 

@@ -40,6 +40,8 @@ from inference.models import Progress, resolve_model
 from inference.templates import FALLBACKS, ChatTemplate
 from tools._aio import single_exceptions
 
+FLUSH_SECS = 0.01
+"""Text deltas after the first are handed to the event loop at most this often."""
 MAX_PREFIX_STATES = 4
 """Saved KV states of system-and-tool prefixes kept per model (each holds that prefix's KV cache)."""
 _STOP_PIECES = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")
@@ -252,7 +254,8 @@ class LlamaCppBackend:
         cached = self._restore_prefix(tokens, prepared.prefix_tokens)
 
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        text, generated = "", 0
+        text, generated, emitted, flushed = "", 0, 0, 0.0
+        hold = max((len(stop) for stop in sampling.stop), default=1) - 1
         finish: FinishReason = "length"
         first: float | None = None
         for token in llm.generate(
@@ -273,15 +276,22 @@ class LlamaCppBackend:
             generated += 1
             piece = decoder.decode(llm.detokenize([token], special=True))
             text, stop_hit = _apply_stops(text, piece, sampling.stop)
-            if piece and not stop_hit:
-                emit(TextDelta(text=piece))
             if stop_hit:
                 finish = "stop"
                 break
+            # Each hand-off to the event loop blocks this thread until the loop runs, which on a busy
+            # machine can stall decoding: the first token goes out at once, later ones every 10 ms.
+            # Text that may be the start of a stop string is held back until it cannot be.
+            ready = len(text) - hold
+            if ready > emitted and (generated == 1 or time.perf_counter() - flushed >= FLUSH_SECS):
+                emit(TextDelta(text=text[emitted:ready]))
+                emitted, flushed = ready, time.perf_counter()
             if generated >= max_tokens:
                 break
         ended = time.perf_counter()
         first = first or ended
+        if len(text) > emitted:
+            emit(TextDelta(text=text[emitted:]))
         usage = Usage(
             prompt_tokens=len(tokens),
             completion_tokens=generated,

@@ -85,22 +85,36 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
 
 
-def few_shot_turns(tools: Sequence[ToolSpec], query: str = "") -> list[dict[str, str]]:
-    """One example exchange (user question, assistant call) for each of the first few tools.
+def _shot(tool: ToolSpec) -> list[dict[str, str]]:
+    arguments = example_arguments(tool)
+    call = ToolCall(id="", name=tool.name, arguments=arguments)
+    return [
+        {"role": "user", "content": _question(tool, arguments)},
+        {"role": "assistant", "content": render_calls([call])},
+    ]
 
-    The exchanges are ordered by word overlap with `query`, most relevant last: small models copy
-    the nearest example. Only these few turns depend on the query; the tool list before them does not.
+
+def few_shot_turns(tools: Sequence[ToolSpec], query: str = "") -> list[dict[str, str]]:
+    """Example exchanges (user question, assistant call): one per each of the first few tools, in tool order,
+    then one more for the tool most like `query` (by word overlap), unless that was the last one shown.
+
+    Small models copy the nearest example, so the relevant one goes last. The fixed exchanges depend
+    only on the tools, so they belong to the prompt prefix that is cached across conversations.
     """
+    fixed = list(tools[:MAX_SHOT_TOOLS])
+    turns = [turn for tool in fixed for turn in _shot(tool)]
     wanted = _words(query)
-    shown = list(tools[:MAX_SHOT_TOOLS])
-    shown.sort(key=lambda t: len(wanted & _words(f"{t.name.replace('_', ' ')} {t.description}")))
-    turns: list[dict[str, str]] = []
-    for tool in shown:
-        arguments = example_arguments(tool)
-        call = ToolCall(id="", name=tool.name, arguments=arguments)
-        turns.append({"role": "user", "content": _question(tool, arguments)})
-        turns.append({"role": "assistant", "content": render_calls([call])})
+    scores = [len(wanted & _words(f"{t.name.replace('_', ' ')} {t.description}")) for t in tools]
+    if scores and max(scores) > 0:
+        best = tools[scores.index(max(scores))]
+        if best is not fixed[-1]:
+            turns += _shot(best)
     return turns
+
+
+def stable_head(tools: Sequence[ToolSpec]) -> int:
+    """How many leading template messages depend on the tools only: the system prompt and the fixed shots."""
+    return 1 + 2 * min(len(tools), MAX_SHOT_TOOLS) if tools else 0
 
 
 def render_calls(calls: Sequence[ToolCall]) -> str:

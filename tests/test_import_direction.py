@@ -54,6 +54,25 @@ def test_only_llama_cpp_modules_import_llama_cpp() -> None:
     assert offenders == []
 
 
+def test_only_the_ctransformers_backend_imports_ctransformers() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in PACKAGES
+        for path in _modules(package)
+        if "ctransformers" in _imports(path) and path.name != "ctransformers_backend.py"
+    ]
+    assert offenders == []
+
+
+def test_importing_inference_loads_no_engine() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, inference; print(sorted({'llama_cpp', 'ctransformers'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
+
+
 def test_only_mcp_client_and_tool_servers_import_mcp() -> None:
     offenders = [
         str(path.relative_to(ROOT))
