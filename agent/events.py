@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from inference import Message, Usage
+from inference import FinishReason, Message, Usage
 from tools import ToolCall, ToolResult
 
 
@@ -22,11 +22,18 @@ class ToolCallRecord:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunResult:
     answer: str
+    """The final assistant content ("" when the run ended on pending external calls)."""
     messages: tuple[Message, ...]
+    """The whole conversation, the input included, ending with the final assistant message."""
     rounds: int
     usage: Usage
     tool_calls: tuple[ToolCallRecord, ...] = ()
     wall_secs: float = 0.0
+    finish_reason: FinishReason = "stop"
+    """"stop" (an answer), "length" (the last turn hit max_tokens) or "tool_calls" (external calls pending)."""
+    pending_tool_calls: tuple[ToolCall, ...] = ()
+    """Calls to external (client-side) tools: not executed; the caller runs them and continues the conversation."""
+    reasoning: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,7 +26,7 @@ from agent.events import (
     ToolCallStarted,
 )
 from inference import Backend, ChatRequest, Message, SamplingParams, ToolChoice, Usage
-from tools import ToolCall, ToolResult, Toolset
+from tools import ToolCall, ToolResult, Toolset, ToolSpec
 from tools._aio import single_exceptions
 
 logger = logging.getLogger("agent")
@@ -68,12 +68,28 @@ class Agent:
         self.toolset = toolset
         self.options = options or AgentOptions()
 
-    async def run(self, prompt: str | Sequence[Message], *, on_event: EventHandler | None = None) -> RunResult:
-        """Run to a final answer. `on_event` is awaited with every event, in order."""
-        return await self._run(self._messages(prompt), on_event or _ignore)
+    async def run(
+        self,
+        prompt: str | Sequence[Message],
+        *,
+        on_event: EventHandler | None = None,
+        external_tools: Sequence[ToolSpec] = (),
+    ) -> RunResult:
+        """Run to a final answer. `on_event` is awaited with every event, in order.
+
+        Args:
+            prompt: A question, or a whole conversation.
+            on_event: Awaited with each event as it happens.
+            external_tools: Tools the model may call that this agent does not run (an API client's
+                function tools): a turn calling one ends the run with `finish_reason="tool_calls"` and
+                the calls in `pending_tool_calls`; the caller runs them and continues the conversation.
+        """
+        return await self._run(self._messages(prompt), on_event or _ignore, tuple(external_tools))
 
     @asynccontextmanager
-    async def events(self, prompt: str | Sequence[Message]) -> AsyncIterator[AsyncIterator[Event]]:
+    async def events(
+        self, prompt: str | Sequence[Message], *, external_tools: Sequence[ToolSpec] = ()
+    ) -> AsyncIterator[AsyncIterator[Event]]:
         """The run as a stream of events; the last one is `RunFinished` with the result."""
         send, receive = anyio.create_memory_object_stream[Event](64)
         failure: list[Exception] = []
@@ -81,7 +97,7 @@ class Agent:
         async def produce() -> None:
             async with send:
                 try:
-                    await self._run(self._messages(prompt), send.send)
+                    await self._run(self._messages(prompt), send.send, tuple(external_tools))
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                     pass  # the watcher left early
                 except Exception as exc:
@@ -107,10 +123,13 @@ class Agent:
             messages.insert(0, Message(role="system", content=self.options.system_prompt))
         return messages
 
-    async def _run(self, history: list[Message], emit: EventHandler) -> RunResult:
+    async def _run(
+        self, history: list[Message], emit: EventHandler, external: tuple[ToolSpec, ...] = ()
+    ) -> RunResult:
         options = self.options
         started = time.perf_counter()
-        tools = list(self.toolset.tools) if self.toolset is not None else []
+        tools = [*(self.toolset.tools if self.toolset is not None else ()), *external]
+        external_names = {t.name for t in external}
         await emit(RunStarted(tools=tuple(t.name for t in tools)))
         usage, records = Usage(), list[ToolCallRecord]()
         tool_choice = options.tool_choice
@@ -131,9 +150,11 @@ class Agent:
             if response.finish_reason == "length" and not message.content and not message.tool_calls and not last:
                 history.append(Message(role="user", content=_CUT_OFF))
                 continue
-            if not message.tool_calls or last:
+            pending = tuple(c for c in message.tool_calls if c.name in external_names)
+            if not message.tool_calls or last or pending:
                 answer = message.content or ""
-                await emit(FinalAnswer(text=answer))
+                if not pending:
+                    await emit(FinalAnswer(text=answer))
                 result = RunResult(
                     answer=answer,
                     messages=tuple(history),
@@ -141,6 +162,9 @@ class Agent:
                     usage=usage,
                     tool_calls=tuple(records),
                     wall_secs=time.perf_counter() - started,
+                    finish_reason="tool_calls" if pending else response.finish_reason,
+                    pending_tool_calls=pending,
+                    reasoning=message.reasoning,
                 )
                 await emit(RunFinished(result=result))
                 return result
