@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import anyio
 
@@ -40,6 +41,17 @@ async def _ignore(event: Event) -> None:
     return None
 
 
+class Decision(Protocol):
+    allowed: bool
+    reason: str | None
+
+
+class Approver(Protocol):
+    """Decides whether a tool call may run (agent.approval.ApprovalPolicy is one)."""
+
+    async def decide(self, call: ToolCall) -> Decision: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentOptions:
     max_rounds: int = 6
@@ -51,6 +63,8 @@ class AgentOptions:
     tool_timeout_secs: float | None = None
     sampling: SamplingParams = field(default_factory=SamplingParams)
     system_prompt: str | None = None
+    approval: Approver | None = None
+    """Asked before each call; a denied call is not run and the model is told why."""
 
 
 class Agent:
@@ -198,6 +212,11 @@ class Agent:
         return [record for record in records if record is not None]
 
     async def _call(self, call: ToolCall) -> ToolResult:
+        if self.options.approval is not None:
+            decision = await self.options.approval.decide(call)
+            if not decision.allowed:
+                reason = f": {decision.reason}" if decision.reason else ""
+                return ToolResult.from_text(f"the call to {call.name!r} was not approved{reason}", is_error=True)
         toolset = self.toolset
         if toolset is None or call.name not in {t.name for t in toolset.tools}:
             known = ", ".join(t.name for t in toolset.tools) if toolset is not None else "none"
