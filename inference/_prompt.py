@@ -5,11 +5,12 @@ Pure apart from the tokenizer it is given, so it serves every local backend.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from inference import toolprompt
-from inference._types import ChatRequest
+from inference._turns import TurnFormat
+from inference._types import ChatRequest, Message
 from inference.errors import ContextOverflowError
 from inference.templates import ChatTemplate
 
@@ -38,16 +39,24 @@ class PromptBuilder:
     """
 
     def __init__(
-        self, template: ChatTemplate, tokenize: Callable[[str], list[int]], n_ctx: int, *, trim_tool_results: bool
+        self,
+        template: ChatTemplate,
+        tokenize: Callable[[str], list[int]],
+        n_ctx: int,
+        *,
+        trim_tool_results: bool,
+        turn_format: TurnFormat,
     ) -> None:
         self.template = template
+        self.format = turn_format
         self.tokenize = tokenize
         self.n_ctx = n_ctx
         self.trim_tool_results = trim_tool_results
 
     def render(self, request: ChatRequest) -> str:
-        messages = toolprompt.template_messages(request.messages, request.tools)
-        return self.template.render(messages, add_generation_prompt=True)
+        return self.template.render(
+            self.format.messages(request), tools=self.format.tools(request), add_generation_prompt=True
+        )
 
     def prepare(self, request: ChatRequest) -> Prepared:
         """The prompt and its tokens, leaving room for at least one generated token.
@@ -70,10 +79,17 @@ class PromptBuilder:
         return Prepared(prompt=prompt, tokens=tokens, prefix_tokens=self._prefix(request, tokens), trimmed=trimmed)
 
     def _prefix(self, request: ChatRequest, tokens: list[int]) -> int:
+        """Leading tokens that would be the same for any conversation with these tools (and system prompt).
+
+        Found by rendering a probe conversation (the same system prompt and tools, another question)
+        and keeping what the two prompts share, less the last token, which may merge differently.
+        """
         if not request.tools:
             return 0
-        stable = toolprompt.template_messages(request.messages, request.tools)[: toolprompt.stable_head(request.tools)]
-        head = self.tokenize(self.template.render(stable, add_generation_prompt=False))
+        system = [m for m in request.messages[:1] if m.role == "system"]
+        probe = ChatRequest(messages=(*system, Message(role="user", content="\x01")), tools=request.tools)
+        shared = os.path.commonprefix([self.render(probe), self.render(request)])
+        head = self.tokenize(shared)[:-1]
         return len(head) if tokens[: len(head)] == head else 0
 
 

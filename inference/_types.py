@@ -115,6 +115,21 @@ class TextDelta:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReasoningDelta:
+    text: str
+    type: Literal["reasoning"] = "reasoning"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallDelta:
+    """A whole tool call, as soon as it is complete in the output."""
+
+    index: int
+    call: ToolCall
+    type: Literal["tool_call"] = "tool_call"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResponseDone:
     """The last item of every stream: the whole response."""
 
@@ -122,7 +137,8 @@ class ResponseDone:
     type: Literal["done"] = "done"
 
 
-StreamItem = TextDelta | ResponseDone
+StreamItem = TextDelta | ReasoningDelta | ToolCallDelta | ResponseDone
+"""Content text, reasoning text and tool calls as they are generated; the last item is ResponseDone."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

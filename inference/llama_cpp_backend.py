@@ -16,20 +16,23 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import anyio
 import llama_cpp
 
-from inference import toolprompt
 from inference._hardware import physical_cores
 from inference._prompt import Prepared, PromptBuilder
+from inference._turns import DeltaStream, TurnFormat
 from inference._types import (
     ChatRequest,
     ChatResponse,
     FinishReason,
     Message,
     ModelInfo,
+    ReasoningDelta,
     ResponseDone,
+    SamplingParams,
     StreamItem,
     TextDelta,
     Usage,
@@ -37,7 +40,9 @@ from inference._types import (
 from inference.errors import InferenceError, ModelLoadError, ModelNotFoundError
 from inference.llama_cpp_grammar import compile_grammar, schema_to_gbnf, tool_call_gbnf
 from inference.models import Progress, resolve_model
+from inference.parsers import ParsedTurn
 from inference.templates import FALLBACKS, ChatTemplate
+from inference.toolprompt import CALL_OPEN
 from tools._aio import single_exceptions
 
 FLUSH_SECS = 0.01
@@ -69,6 +74,9 @@ class LlamaCppBackend:
         lora_path: A LoRA adapter (GGUF) applied at load time, with `lora_scale`.
         trim_tool_results: When a prompt overflows `n_ctx`, trim the oldest tool results instead of failing.
         progress: Called with (bytes done, bytes in all) while an embedded model is assembled.
+        chat_template: A Jinja chat template to use instead of the GGUF's own.
+        chat_format: The tool-call format of the model's output (a parser name, see
+            `inference.parsers.available_formats()`); detected from the template when not given.
     """
 
     def __init__(
@@ -83,8 +91,13 @@ class LlamaCppBackend:
         lora_scale: float = 1.0,
         trim_tool_results: bool = False,
         progress: Progress | None = None,
+        chat_template: str | None = None,
+        chat_format: str | None = None,
     ) -> None:
         self._model_ref = model
+        self._chat_template = chat_template
+        self._chat_format = chat_format
+        self._turns = TurnFormat(native=False, parser="smollm2")
         self._lora = (Path(lora_path), lora_scale) if lora_path is not None else None
         self._trim = trim_tool_results
         self._progress = progress
@@ -111,11 +124,18 @@ class LlamaCppBackend:
         self._llm = await anyio.to_thread.run_sync(self._load, path, limiter=self._limiter)
         self._path = path
         metadata = self._llm.metadata
-        source = metadata.get("tokenizer.chat_template") or FALLBACKS.get(metadata.get("general.architecture", ""))
+        source = (
+            self._chat_template
+            or metadata.get("tokenizer.chat_template")
+            or FALLBACKS.get(metadata.get("general.architecture", ""))
+        )
         self._template = ChatTemplate(
             source, bos_token=self._piece(self._llm.token_bos()), eos_token=self._piece(self._llm.token_eos())
         )
-        self._prompts = PromptBuilder(self._template, self._tokenize_prompt, self._n_ctx, trim_tool_results=self._trim)
+        self._turns = TurnFormat.choose(self._template, metadata, override=self._chat_format)
+        self._prompts = PromptBuilder(
+            self._template, self._tokenize_prompt, self._n_ctx, trim_tool_results=self._trim, turn_format=self._turns
+        )
         self._stop_tokens = frozenset(self._find_stop_tokens())
         return self
 
@@ -167,7 +187,7 @@ class LlamaCppBackend:
             id=self._model_id or str(self._model_ref or path.stem),
             path=str(path),
             n_ctx=self._n_ctx,
-            chat_format="smollm2",
+            chat_format=self._turns.parser,
         )
 
     # -- prompt ------------------------------------------------------------------------------------
@@ -241,12 +261,12 @@ class LlamaCppBackend:
     def _generate(
         self, request: ChatRequest, emit: Callable[[StreamItem], None], cancelled: threading.Event
     ) -> None:
-        """Runs in the worker thread: render, tokenize, generate under the tool grammar, emit deltas."""
+        """Runs in the worker thread: prepare the prompt, generate under the grammar, emit parsed deltas."""
         llm = self._require()
         prepared = self.prepare(request)
         tokens, sampling = prepared.tokens, request.sampling
         max_tokens = min(sampling.max_tokens, self._n_ctx - len(tokens))
-        gbnf = _request_gbnf(request)
+        gbnf = self._gbnf(request)
         grammar = self._grammar(gbnf) if gbnf else None
         if sampling.seed is not None:
             llm.set_seed(sampling.seed)
@@ -254,44 +274,40 @@ class LlamaCppBackend:
         cached = self._restore_prefix(tokens, prepared.prefix_tokens)
 
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        text, generated, emitted, flushed = "", 0, 0, 0.0
+        deltas = DeltaStream(self._turns)
+        queued: list[StreamItem] = []
+        text, generated, fed, flushed = "", 0, 0, 0.0
         hold = max((len(stop) for stop in sampling.stop), default=1) - 1
         finish: FinishReason = "length"
         first: float | None = None
-        for token in llm.generate(
-            tokens,
-            top_k=sampling.top_k,
-            top_p=sampling.top_p,
-            min_p=sampling.min_p,
-            temp=sampling.temperature,
-            repeat_penalty=sampling.repeat_penalty,
-            frequency_penalty=sampling.frequency_penalty,
-            presence_penalty=sampling.presence_penalty,
-            grammar=grammar,
-        ):
+        for token in llm.generate(tokens, grammar=grammar, **_sampler(sampling)):
             first = first or time.perf_counter()
             if token in self._stop_tokens or cancelled.is_set():
                 finish = "stop"
                 break
             generated += 1
-            piece = decoder.decode(llm.detokenize([token], special=True))
-            text, stop_hit = _apply_stops(text, piece, sampling.stop)
+            text, stop_hit = _apply_stops(text, decoder.decode(llm.detokenize([token], special=True)), sampling.stop)
             if stop_hit:
                 finish = "stop"
                 break
-            # Each hand-off to the event loop blocks this thread until the loop runs, which on a busy
-            # machine can stall decoding: the first token goes out at once, later ones every 10 ms.
-            # Text that may be the start of a stop string is held back until it cannot be.
+            # Text that may still be the start of a stop string is not parsed (or shown) yet.
             ready = len(text) - hold
-            if ready > emitted and (generated == 1 or time.perf_counter() - flushed >= FLUSH_SECS):
-                emit(TextDelta(text=text[emitted:ready]))
-                emitted, flushed = ready, time.perf_counter()
+            queued += deltas.feed(text[fed:ready])
+            fed = max(fed, ready)
+            # Each hand-off to the event loop blocks this thread until the loop runs, which on a busy
+            # machine can stall decoding: the first delta goes out at once, later ones every 10 ms.
+            if queued and (not flushed or time.perf_counter() - flushed >= FLUSH_SECS):
+                for item in _coalesce(queued):
+                    emit(item)
+                queued, flushed = [], time.perf_counter()
             if generated >= max_tokens:
                 break
         ended = time.perf_counter()
+        tail = deltas.feed(text[fed:])
+        closing, turn = deltas.finish()
+        for item in _coalesce(queued + tail + closing):
+            emit(item)
         first = first or ended
-        if len(text) > emitted:
-            emit(TextDelta(text=text[emitted:]))
         usage = Usage(
             prompt_tokens=len(tokens),
             completion_tokens=generated,
@@ -300,7 +316,18 @@ class LlamaCppBackend:
             decode_secs=ended - first,
             decode_tokens=max(generated - 1, 0),
         )
-        emit(ResponseDone(response=_response(text, finish, usage)))
+        emit(ResponseDone(response=_response(text, turn, finish, usage, constrained=gbnf is not None)))
+
+    def _gbnf(self, request: ChatRequest) -> str | None:
+        """The grammar of a turn: the request's own (GBNF or JSON schema), else the tool-call grammar."""
+        if request.grammar is not None:
+            return request.grammar
+        if request.json_schema is not None:
+            return schema_to_gbnf(request.json_schema)
+        style = self._turns.grammar_style
+        if style is None:
+            return None
+        return tool_call_gbnf(request.tools, request.tool_choice, request.max_calls_per_turn, style=style)
 
     def _restore_prefix(self, tokens: list[int], prefix: int) -> int:
         """Make the KV cache hold `tokens[:prefix]` (the system and tool block) from a saved state if it can.
@@ -350,15 +377,6 @@ class LlamaCppBackend:
         return len(await anyio.to_thread.run_sync(self._tokenize_prompt, prompt, limiter=self._limiter))
 
 
-def _request_gbnf(request: ChatRequest) -> str | None:
-    """The grammar of a turn: the request's own (GBNF or JSON schema), else the tool-call grammar."""
-    if request.grammar is not None:
-        return request.grammar
-    if request.json_schema is not None:
-        return schema_to_gbnf(request.json_schema)
-    return tool_call_gbnf(request.tools, request.tool_choice, request.max_calls_per_turn)
-
-
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
     n = 0
     for x, y in zip(a, b, strict=False):
@@ -378,8 +396,37 @@ def _apply_stops(text: str, piece: str, stops: Sequence[str]) -> tuple[str, bool
     return text, False
 
 
-def _response(text: str, finish: FinishReason, usage: Usage) -> ChatResponse:
-    content, calls = toolprompt.parse_calls(text)
-    message = Message(role="assistant", content=content, tool_calls=tuple(calls))
-    reason: FinishReason = "tool_calls" if calls else finish
+def _sampler(sampling: SamplingParams) -> dict[str, Any]:
+    return {
+        "top_k": sampling.top_k,
+        "top_p": sampling.top_p,
+        "min_p": sampling.min_p,
+        "temp": sampling.temperature,
+        "repeat_penalty": sampling.repeat_penalty,
+        "frequency_penalty": sampling.frequency_penalty,
+        "presence_penalty": sampling.presence_penalty,
+    }
+
+
+def _coalesce(items: list[StreamItem]) -> list[StreamItem]:
+    """Adjacent text (or reasoning) deltas merged into one, so a flush is one hand-off per kind."""
+    out: list[StreamItem] = []
+    for item in items:
+        last = out[-1] if out else None
+        if isinstance(item, TextDelta) and isinstance(last, TextDelta):
+            out[-1] = TextDelta(text=last.text + item.text)
+        elif isinstance(item, ReasoningDelta) and isinstance(last, ReasoningDelta):
+            out[-1] = ReasoningDelta(text=last.text + item.text)
+        else:
+            out.append(item)
+    return out
+
+
+def _response(text: str, turn: ParsedTurn, finish: FinishReason, usage: Usage, *, constrained: bool) -> ChatResponse:
+    content = turn.content
+    if constrained and finish == "length" and not turn.tool_calls and text.lstrip().startswith(CALL_OPEN):
+        # A call the token limit cut off is neither an answer nor a call: the agent asks for a shorter reply.
+        content = None
+    message = Message(role="assistant", content=content, reasoning=turn.reasoning, tool_calls=tuple(turn.tool_calls))
+    reason: FinishReason = "tool_calls" if turn.tool_calls else finish
     return ChatResponse(message=message, finish_reason=reason, usage=usage, raw_text=text)

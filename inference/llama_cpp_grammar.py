@@ -51,8 +51,15 @@ def schema_to_gbnf(schema: Mapping[str, Any], *, root: str = "root") -> str:
     return re.sub(r"^root ::=", f"{root} ::=", gbnf, flags=re.M) if root != "root" else gbnf
 
 
-def tool_call_gbnf(tools: Sequence[ToolSpec], tool_choice: ToolChoice, max_calls: int) -> str | None:
-    """The grammar for one assistant turn under `tool_choice`, or None when nothing needs constraining."""
+def tool_call_gbnf(
+    tools: Sequence[ToolSpec], tool_choice: ToolChoice, max_calls: int, *, style: str = "list"
+) -> str | None:
+    """The grammar for one assistant turn under `tool_choice`, or None when nothing needs constraining.
+
+    Args:
+        style: "list" writes `<tool_call>[{...}, ...]</tool_call>` (SmolLM2); "blocks" writes one
+            `<tool_call>\\n{...}\\n</tool_call>` per call (Hermes, Qwen).
+    """
     if not tools:
         return None
     if tool_choice == "none":
@@ -70,9 +77,15 @@ def tool_call_gbnf(tools: Sequence[ToolSpec], tool_choice: ToolChoice, max_calls
         }
         for t in tools
     ]
-    schema = {"type": "array", "minItems": 1, "maxItems": max(1, max_calls), "items": {"anyOf": items}}
-    calls = schema_to_gbnf(schema, root="tool-calls")
-    call = f'"{CALL_OPEN}" tool-calls "{CALL_CLOSE}"'
+    if style == "blocks":
+        calls = schema_to_gbnf({"anyOf": items}, root="tool-call-object")
+        block = f'"{CALL_OPEN}\\n" tool-call-object "\\n{CALL_CLOSE}"'
+        repeat = "".join(f' ("\\n" {block}' for _ in range(max(1, max_calls) - 1)) + ")?" * (max(1, max_calls) - 1)
+        call = f"{block}{repeat}"
+    else:
+        schema = {"type": "array", "minItems": 1, "maxItems": max(1, max_calls), "items": {"anyOf": items}}
+        calls = schema_to_gbnf(schema, root="tool-calls")
+        call = f'"{CALL_OPEN}" tool-calls "{CALL_CLOSE}"'
     if tool_choice == "auto":
         return f"root ::= {call} | agent-text\n{_TEXT_RULE}{calls}"
     return f"root ::= {call}\n{calls}"

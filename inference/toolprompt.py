@@ -172,3 +172,12 @@ def parse_calls(text: str) -> tuple[str | None, list[ToolCall]]:
         if isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("arguments", {}), dict)
     ]
     return None, calls
+
+
+def json_object(text: str) -> dict[str, Any]:
+    """A JSON object from text; anything else (malformed, not an object) is an empty object."""
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -212,3 +212,32 @@ async def test_100_nested_tools_compile_and_run(backend: LlamaCppBackend) -> Non
     for call in calls:
         assert call.name.startswith("book_")
         jsonschema.validate(call.arguments, dict(NESTED.input_schema))
+
+
+async def test_a_template_that_renders_tools_is_used_natively_with_its_parser() -> None:
+    """SmolLM2 given a Hermes-style template: tools rendered by the template, hermes grammar and parser."""
+    template = (Path(__file__).parent / "qwen_style.jinja").read_text()
+    async with LlamaCppBackend(chat_template=template) as native:
+        assert native.model_info.chat_format == "hermes"
+        request = _ask("What is 2 + 2?", tools=[CALC, CLOCK], tool_choice=NamedTool(name="calc_evaluate"))
+        prompt = native.render(request)
+        assert '"name": "calc_evaluate"' in prompt and "<tools>" in prompt  # the template wrote the tool list
+        response = await native.complete(request)
+    assert response.raw_text.startswith("<tool_call>\n{")  # one object per tag pair: the hermes shape
+    assert 1 <= len(response.message.tool_calls) <= 4  # the default cap on calls per turn
+    for call in response.message.tool_calls:
+        assert call.name == "calc_evaluate"
+        jsonschema.validate(call.arguments, dict(CALC.input_schema))
+
+
+async def test_streamed_calls_arrive_whole_and_no_markup_leaks_into_text(backend: LlamaCppBackend) -> None:
+    from inference import ToolCallDelta
+
+    request = _ask("What time is it in Paris?", tools=[CALC, CLOCK], tool_choice="required")
+    async with backend.stream(request) as items:
+        seen = [item async for item in items]
+    texts = "".join(i.text for i in seen if isinstance(i, TextDelta))
+    calls = [i.call for i in seen if isinstance(i, ToolCallDelta)]
+    done = seen[-1]
+    assert done.type == "done" and "<tool_call>" not in texts
+    assert calls == list(done.response.message.tool_calls) and calls

@@ -1,0 +1,108 @@
+"""How a local model's turns are written and read: native tool rendering or our tool prompt, the parser
+for its output, and the streamed deltas that parser yields.
+
+A chat template that renders `tools` itself is used natively, and its output is read with the parser
+`detect_format` picks from the template. A template without tool support gets our tool prompt (the
+`smollm2` format, which small models copy well) and the `smollm2` parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from inference import toolprompt
+from inference._types import ChatRequest, Message, ReasoningDelta, StreamItem, TextDelta, ToolCallDelta
+from inference.parsers import ContentDelta as _Content
+from inference.parsers import ParsedTurn, detect_format, get_parser
+from inference.parsers import ReasoningDelta as _Reasoning
+from inference.parsers import ToolCallDelta as _Call
+from inference.templates import ChatTemplate
+from tools import ToolCall
+
+PROMPTED_FORMAT = "smollm2"
+# Formats whose calls our grammar can write: a list in one tag pair, or one object per tag pair.
+GRAMMAR_STYLES = {"smollm2": "list", "hermes": "blocks"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnFormat:
+    native: bool
+    """The template renders tools, tool calls and tool results itself."""
+    parser: str
+    """The parser (and format) of the model's output."""
+
+    @classmethod
+    def choose(
+        cls, template: ChatTemplate, metadata: dict[str, Any], *, override: str | None = None
+    ) -> TurnFormat:
+        if not template.supports_tools:
+            return cls(native=False, parser=override or PROMPTED_FORMAT)
+        return cls(native=True, parser=override or detect_format(template.source, metadata))
+
+    @property
+    def grammar_style(self) -> str | None:
+        """How the tool-call grammar writes calls for this format, or None when it cannot."""
+        return GRAMMAR_STYLES.get(self.parser)
+
+    def messages(self, request: ChatRequest) -> list[dict[str, Any]]:
+        if not self.native:
+            return list(toolprompt.template_messages(request.messages, request.tools))
+        return [_native(m) for m in request.messages]
+
+    def tools(self, request: ChatRequest) -> list[dict[str, Any]] | None:
+        if not self.native or not request.tools:
+            return None
+        return [
+            {"type": "function", "function": {"name": t.name, "description": t.description,
+                                              "parameters": dict(t.input_schema)}}
+            for t in request.tools
+        ]
+
+    def parse(self, text: str) -> ParsedTurn:
+        return get_parser(self.parser).parse(text)
+
+
+def _native(message: Message) -> dict[str, Any]:
+    """Our message as the OpenAI-style dict Hugging Face chat templates expect (arguments as objects)."""
+    out: dict[str, Any] = {"role": message.role, "content": message.content or ""}
+    if message.tool_calls:
+        out["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in message.tool_calls
+        ]
+    if message.role == "tool":
+        out["tool_call_id"] = message.tool_call_id
+        out["name"] = message.name
+    if message.reasoning:
+        out["reasoning_content"] = message.reasoning
+    return out
+
+
+class DeltaStream:
+    """Raw generated text in, our stream items out: content, reasoning and whole tool calls."""
+
+    def __init__(self, fmt: TurnFormat) -> None:
+        self._stream = get_parser(fmt.parser).stream()
+
+    def feed(self, text: str) -> list[StreamItem]:
+        return _convert(self._stream.feed(text)) if text else []
+
+    def finish(self) -> tuple[list[StreamItem], ParsedTurn]:
+        tail = _convert(self._stream.close())
+        return tail, self._stream.finish()
+
+
+def _convert(deltas: Sequence[object]) -> list[StreamItem]:
+    items: list[StreamItem] = []
+    for delta in deltas:
+        if isinstance(delta, _Content):
+            items.append(TextDelta(text=delta.text))
+        elif isinstance(delta, _Reasoning):
+            items.append(ReasoningDelta(text=delta.text))
+        elif isinstance(delta, _Call):
+            arguments = toolprompt.json_object(delta.arguments_delta)
+            call = ToolCall(id=delta.id, name=delta.name, arguments=arguments)
+            items.append(ToolCallDelta(index=delta.index, call=call))
+    return items
