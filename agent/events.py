@@ -53,6 +53,46 @@ class ModelTurn:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Token:
+    """Answer text as the model writes it (tool-call markup is never part of it)."""
+
+    round: int
+    text: str
+    type: Literal["token"] = "token"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reasoning:
+    """Reasoning ("thinking") text as the model writes it."""
+
+    round: int
+    text: str
+    type: Literal["reasoning"] = "reasoning"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolProgress:
+    """A running tool reported progress."""
+
+    round: int
+    call: ToolCall
+    progress: float
+    total: float | None = None
+    message: str | None = None
+    type: Literal["progress"] = "progress"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerStatusChanged:
+    """An MCP server went up, down, or is reconnecting."""
+
+    server: str
+    state: str
+    error: str | None = None
+    type: Literal["server_status"] = "server_status"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ToolCallStarted:
     round: int
     call: ToolCall
@@ -80,4 +120,15 @@ class RunFinished:
     type: Literal["run_finished"] = "run_finished"
 
 
-Event = RunStarted | ModelTurn | ToolCallStarted | ToolCallFinished | FinalAnswer | RunFinished
+Event = (
+    RunStarted
+    | Token
+    | Reasoning
+    | ModelTurn
+    | ToolCallStarted
+    | ToolProgress
+    | ToolCallFinished
+    | ServerStatusChanged
+    | FinalAnswer
+    | RunFinished
+)

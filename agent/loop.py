@@ -19,15 +19,31 @@ from agent.events import (
     Event,
     FinalAnswer,
     ModelTurn,
+    Reasoning,
     RunFinished,
     RunResult,
     RunStarted,
+    ServerStatusChanged,
+    Token,
     ToolCallFinished,
     ToolCallRecord,
     ToolCallStarted,
+    ToolProgress,
 )
-from inference import Backend, ChatRequest, Message, SamplingParams, ToolChoice, Usage
-from tools import ToolCall, ToolResult, Toolset, ToolSpec
+from inference import (
+    Backend,
+    ChatRequest,
+    ChatResponse,
+    InferenceError,
+    Message,
+    ReasoningDelta,
+    ResponseDone,
+    SamplingParams,
+    TextDelta,
+    ToolChoice,
+    Usage,
+)
+from tools import ProgressCallback, ToolCall, ToolResult, Toolset, ToolSpec
 from tools._aio import single_exceptions
 
 logger = logging.getLogger("agent")
@@ -140,6 +156,15 @@ class Agent:
     async def _run(
         self, history: list[Message], emit: EventHandler, external: tuple[ToolSpec, ...] = ()
     ) -> RunResult:
+        watcher = _StatusWatcher(self.toolset)
+        try:
+            return await self._rounds(history, watcher.wrap(emit), external)
+        finally:
+            watcher.close()
+
+    async def _rounds(
+        self, history: list[Message], emit: EventHandler, external: tuple[ToolSpec, ...]
+    ) -> RunResult:
         options = self.options
         started = time.perf_counter()
         tools = [*(self.toolset.tools if self.toolset is not None else ()), *external]
@@ -156,7 +181,7 @@ class Agent:
                 sampling=options.sampling,
                 max_calls_per_turn=options.max_calls_per_turn,
             )
-            response = await self.backend.complete(request)
+            response = await self._turn(request, round_no, emit)
             usage += response.usage
             message = response.message
             history.append(message)
@@ -192,6 +217,18 @@ class Agent:
             tool_choice = "auto"
         raise AssertionError("unreachable: the last round always answers")
 
+    async def _turn(self, request: ChatRequest, round_no: int, emit: EventHandler) -> ChatResponse:
+        """One model turn, streamed: answer and reasoning text are emitted as they come."""
+        async with self.backend.stream(request) as items:
+            async for item in items:
+                if isinstance(item, TextDelta):
+                    await emit(Token(round=round_no, text=item.text))
+                elif isinstance(item, ReasoningDelta):
+                    await emit(Reasoning(round=round_no, text=item.text))
+                elif isinstance(item, ResponseDone):
+                    return item.response
+        raise InferenceError("the model's stream ended without a response")
+
     async def _call_all(self, calls: Sequence[ToolCall], round_no: int, emit: EventHandler) -> list[ToolCallRecord]:
         """Run every call of a turn concurrently (bounded); records come back in call order."""
         records: list[ToolCallRecord | None] = [None] * len(calls)
@@ -201,7 +238,12 @@ class Agent:
             async with limiter:
                 await emit(ToolCallStarted(round=round_no, call=call))
                 began = time.perf_counter()
-                result = await self._call(call)
+
+                async def report(progress: float, total: float | None, message: str | None) -> None:
+                    event = ToolProgress(round=round_no, call=call, progress=progress, total=total, message=message)
+                    await emit(event)
+
+                result = await self._call(call, report)
                 duration = time.perf_counter() - began
                 records[index] = ToolCallRecord(round=round_no, call=call, result=result, duration_secs=duration)
                 await emit(ToolCallFinished(round=round_no, call=call, result=result, duration_secs=duration))
@@ -211,7 +253,7 @@ class Agent:
                 task_group.start_soon(one, index, call)
         return [record for record in records if record is not None]
 
-    async def _call(self, call: ToolCall) -> ToolResult:
+    async def _call(self, call: ToolCall, progress: ProgressCallback) -> ToolResult:
         if self.options.approval is not None:
             decision = await self.options.approval.decide(call)
             if not decision.allowed:
@@ -222,7 +264,49 @@ class Agent:
             known = ", ".join(t.name for t in toolset.tools) if toolset is not None else "none"
             return ToolResult.from_text(f"unknown tool {call.name!r}; available tools: {known}", is_error=True)
         try:
-            return await toolset.call_tool(call.name, call.arguments, timeout_secs=self.options.tool_timeout_secs)
+            return await toolset.call_tool(
+                call.name, call.arguments, timeout_secs=self.options.tool_timeout_secs, progress=progress
+            )
         except Exception as exc:  # the model sees the failure as the tool's result and may recover
             logger.warning("tool %s failed: %s", call.name, exc)
             return ToolResult.from_text(f"tool {call.name!r} failed: {exc}", is_error=True)
+
+
+class _StatusWatcher:
+    """Turns a toolset's server state changes (an MCPClientManager's) into ServerStatusChanged events.
+
+    The manager calls listeners synchronously from its own tasks; changes are queued here and emitted
+    with the run's next event, in order.
+    """
+
+    def __init__(self, toolset: Toolset | None) -> None:
+        self._toolset = toolset
+        self._queued: list[ServerStatusChanged] = []
+        self._states = self._snapshot()
+        subscribe = getattr(toolset, "on_change", None)
+        self._unsubscribe = subscribe(self._changed) if callable(subscribe) else None
+
+    def _snapshot(self) -> dict[str, tuple[str, str | None]]:
+        status = getattr(self._toolset, "status", None)
+        if not callable(status):
+            return {}
+        return {s.name: (str(s.state), s.error) for s in status()}
+
+    def _changed(self) -> None:
+        states = self._snapshot()
+        for server, (state, error) in states.items():
+            if self._states.get(server, (None, None))[0] != state:
+                self._queued.append(ServerStatusChanged(server=server, state=state, error=error))
+        self._states = states
+
+    def wrap(self, emit: EventHandler) -> EventHandler:
+        async def emit_with_status(event: Event) -> None:
+            while self._queued:
+                await emit(self._queued.pop(0))
+            await emit(event)
+
+        return emit_with_status
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()

@@ -27,6 +27,7 @@ import anyio
 from inference import toolprompt
 from inference._hardware import physical_cores
 from inference._prompt import Prepared, PromptBuilder
+from inference._turns import TurnFormat
 from inference._types import (
     ChatRequest,
     ChatResponse,
@@ -127,7 +128,11 @@ class CTransformersBackend:
         self._n_threads = n_threads or physical_cores()
         self._n_batch = n_batch
         tokenize = functools.partial(self._encode, add_bos=True)
-        self._prompts = PromptBuilder(ChatTemplate(chat_template), tokenize, n_ctx, trim_tool_results=trim_tool_results)
+        # No grammar here, so tools are always described in the prompt (the smollm2 format) and parsed.
+        prompted = TurnFormat(native=False, parser="smollm2")
+        self._prompts = PromptBuilder(
+            ChatTemplate(chat_template), tokenize, n_ctx, trim_tool_results=trim_tool_results, turn_format=prompted
+        )
         self._lib = lib
         self._model_id = model_id or self._path.stem
         self._llm: Any = None

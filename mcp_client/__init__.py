@@ -5,7 +5,7 @@ The only package (with the tool servers in `tools/`) that imports the `mcp` SDK.
 
 from __future__ import annotations
 
-from mcp_client._connection import ProgressCallback, ServerState, ServerStatus
+from mcp_client._connection import ServerState, ServerStatus
 from mcp_client._resources import PromptArgument, PromptInfo, PromptMessage, ResourceInfo
 from mcp_client.config import (
     HttpSource,
@@ -24,6 +24,7 @@ from mcp_client.errors import (
     ToolNotFoundError,
 )
 from mcp_client.manager import MCPClientManager, RegisteredTool
+from tools import ProgressCallback
 
 # The names mistral.rs's Python API uses, so its code ports by changing the import.
 McpClientConfigPy = McpClientConfig

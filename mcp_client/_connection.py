@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 import mcp.types as mt
@@ -26,15 +26,9 @@ from mcp_client.config import HttpSource, McpServerConfig
 from mcp_client.errors import MCPConnectError, MCPServerDownError
 from mcp_client.transports import Ended, open_transport, transport_name
 from mcp_client.transports._open import HttpMode
-from tools import ToolResult
+from tools import ProgressCallback, ToolResult
 
 logger = logging.getLogger("mcp_client")
-
-class ProgressCallback(Protocol):
-    """Awaited with each progress notification of a call: progress so far, the total if known, a message."""
-
-    async def __call__(self, progress: float, total: float | None, message: str | None) -> None: ...
-
 
 STABLE_SECS = 10.0
 """A session that stayed up this long resets the count of consecutive failures."""
@@ -258,6 +252,14 @@ class ServerConnection:
 
     # -- calls from any task -----------------------------------------------------------------------
 
+    def _mark_lost(self, session: ClientSession) -> None:
+        """A call saw the connection close: report the server down now, before the supervisor wakes."""
+        if self.session is session:
+            self.session = None
+            self.state, self.error = ServerState.RESTARTING, "connection lost"
+            self._on_change()
+        self._lost.set()
+
     async def _reconnect_after_expiry(self, expired: ClientSession) -> None:
         """Drop the expired session and wait (bounded by the connect timeout) for its replacement."""
         self._lost.set()
@@ -272,6 +274,8 @@ class ServerConnection:
             reason = f"{reason}; retrying in {wait:.1f} s"
         elif self.state is ServerState.FAILED:
             reason = f"{reason}; not retrying"
+        elif self.state is ServerState.RESTARTING:
+            reason = f"{reason}; reconnecting"
         return MCPServerDownError(self.config.name, reason)
 
     async def call_tool(
@@ -301,7 +305,7 @@ class ServerConnection:
                     return ToolResult.from_text(f"tool {name!r} timed out after {timeout_secs:g} s", is_error=True)
                 except MCPError as exc:
                     if exc.error.code == mt.CONNECTION_CLOSED:
-                        self._lost.set()
+                        self._mark_lost(session)
                         return ToolResult.from_text(
                             f"MCP server {self.config.name!r} went away during the call to {name!r}", is_error=True
                         )

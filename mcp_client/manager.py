@@ -15,12 +15,12 @@ from typing import Any
 import anyio
 import anyio.abc
 
-from mcp_client._connection import ProgressCallback, ServerConnection, ServerStatus
+from mcp_client._connection import ServerConnection, ServerStatus
 from mcp_client._names import near_matches, prefixed
 from mcp_client._resources import ResourcesMixin
 from mcp_client.config import McpClientConfig, McpServerConfig
 from mcp_client.errors import MCPClientError, ToolNotFoundError
-from tools import ToolResult, ToolSpec
+from tools import ProgressCallback, ToolResult, ToolSpec
 
 logger = logging.getLogger("mcp_client")
 

@@ -113,6 +113,12 @@ class ToolResult:
         return "\n".join(parts)
 
 
+class ProgressCallback(Protocol):
+    """Awaited with each progress report of a running call: progress so far, the total if known, a message."""
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None: ...
+
+
 @runtime_checkable
 class Toolset(Protocol):
     """A source of tools the agent can call: MCP servers, Python functions, or a mix."""
@@ -123,7 +129,15 @@ class Toolset(Protocol):
         ...
 
     async def call_tool(
-        self, name: str, arguments: Mapping[str, Any], *, timeout_secs: float | None = None
+        self,
+        name: str,
+        arguments: Mapping[str, Any],
+        *,
+        timeout_secs: float | None = None,
+        progress: ProgressCallback | None = None,
     ) -> ToolResult:
-        """Run one tool. Failures the model can fix come back as `ToolResult(is_error=True)`."""
+        """Run one tool. Failures the model can fix come back as `ToolResult(is_error=True)`.
+
+        `progress`, where the tool reports any, is awaited with each report while the call runs.
+        """
         ...

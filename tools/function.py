@@ -25,6 +25,7 @@ from tools._types import (
     AudioContent,
     ContentBlock,
     ImageContent,
+    ProgressCallback,
     ResourceContent,
     TextContent,
     ToolResult,
@@ -344,9 +345,17 @@ class FunctionToolset:
         return len(self._tools)
 
     async def call_tool(
-        self, name: str, arguments: Mapping[str, Any], *, timeout_secs: float | None = None
+        self,
+        name: str,
+        arguments: Mapping[str, Any],
+        *,
+        timeout_secs: float | None = None,
+        progress: ProgressCallback | None = None,
     ) -> ToolResult:
-        """Run one tool. An unknown name, bad arguments and failures come back as error results."""
+        """Run one tool. An unknown name, bad arguments and failures come back as error results.
+
+        Python functions report no progress; `progress` is accepted for the Toolset protocol.
+        """
         function = self._tools.get(name)
         if function is None:
             known = ", ".join(sorted(self._tools)) or "none"

@@ -23,7 +23,7 @@ class SleepyTools:
         self.calls: list[str] = []
 
     async def call_tool(
-        self, name: str, arguments: Mapping[str, Any], *, timeout_secs: float | None = None
+        self, name: str, arguments: Mapping[str, Any], *, timeout_secs: float | None = None, progress: Any = None
     ) -> ToolResult:
         self.calls.append(name)
         if name == "fail":
@@ -77,8 +77,8 @@ async def test_events_stream_ends_with_the_result() -> None:
     async with Agent(backend, SleepyTools()).events("go") as events:
         kinds = [event.type async for event in events]
     assert kinds == [
-        "run_started", "model_turn", "tool_call_started", "tool_call_finished", "model_turn", "final_answer",
-        "run_finished",
+        "run_started", "model_turn", "tool_call_started", "tool_call_finished", "token", "model_turn",
+        "final_answer", "run_finished",
     ]
 
 
