@@ -15,6 +15,7 @@ from typing import Protocol
 
 import anyio
 
+from agent._calls import CallPipeline
 from agent.events import (
     Event,
     FinalAnswer,
@@ -25,11 +26,10 @@ from agent.events import (
     RunStarted,
     ServerStatusChanged,
     Token,
-    ToolCallFinished,
     ToolCallRecord,
-    ToolCallStarted,
-    ToolProgress,
 )
+from agent.selection import select_tools, tool_token_counts
+from agent.shaping import TokenCounter, token_counter
 from inference import (
     Backend,
     ChatRequest,
@@ -43,7 +43,7 @@ from inference import (
     ToolChoice,
     Usage,
 )
-from tools import ProgressCallback, ToolCall, ToolResult, Toolset, ToolSpec
+from tools import ToolCall, Toolset, ToolSpec
 from tools._aio import single_exceptions
 
 logger = logging.getLogger("agent")
@@ -81,6 +81,15 @@ class AgentOptions:
     system_prompt: str | None = None
     approval: Approver | None = None
     """Asked before each call; a denied call is not run and the model is told why."""
+    max_repeats: int = 2
+    """Identical calls (same tool, same arguments) caught before the model must answer."""
+    max_error_rounds: int = 3
+    """Rounds in a row in which every call failed before the model must answer."""
+    result_budget_tokens: int | None = 1024
+    """Each tool result is cut to this many tokens (head and tail kept); None keeps results whole."""
+    tool_budget_tokens: int | None = None
+    """When the tool schemas take more tokens than this, each turn offers the tools most relevant to the
+    conversation (BM25 over names and descriptions), recently used ones first; None offers them all."""
 
 
 class Agent:
@@ -167,16 +176,20 @@ class Agent:
     ) -> RunResult:
         options = self.options
         started = time.perf_counter()
-        tools = [*(self.toolset.tools if self.toolset is not None else ()), *external]
+        own = list(self.toolset.tools) if self.toolset is not None else []
+        tools = [*own, *external]
         external_names = {t.name for t in external}
+        count_tokens = token_counter(self.backend)
+        calls = CallPipeline(self.toolset, {t.name: t for t in own}, options, count_tokens)
+        selector = _Selector(own, external, options.tool_budget_tokens, count_tokens)
         await emit(RunStarted(tools=tuple(t.name for t in tools)))
         usage, records = Usage(), list[ToolCallRecord]()
         tool_choice = options.tool_choice
         for round_no in range(1, options.max_rounds + 1):
-            last = round_no == options.max_rounds
+            last = round_no == options.max_rounds or calls.give_up
             request = ChatRequest(
                 messages=tuple(history),
-                tools=tools,
+                tools=await selector.tools_for(history, records),
                 tool_choice="none" if last or not tools else tool_choice,
                 sampling=options.sampling,
                 max_calls_per_turn=options.max_calls_per_turn,
@@ -207,13 +220,11 @@ class Agent:
                 )
                 await emit(RunFinished(result=result))
                 return result
-            for record in await self._call_all(message.tool_calls, round_no, emit):
+            for record in await calls.run_all(message.tool_calls, round_no, emit):
                 records.append(record)
-                history.append(
-                    Message(
-                        role="tool", content=record.result.text, tool_call_id=record.call.id, name=record.call.name
-                    )
-                )
+                content = await calls.content_for(record)
+                call = record.call
+                history.append(Message(role="tool", content=content, tool_call_id=call.id, name=call.name))
             tool_choice = "auto"
         raise AssertionError("unreachable: the last round always answers")
 
@@ -228,49 +239,6 @@ class Agent:
                 elif isinstance(item, ResponseDone):
                     return item.response
         raise InferenceError("the model's stream ended without a response")
-
-    async def _call_all(self, calls: Sequence[ToolCall], round_no: int, emit: EventHandler) -> list[ToolCallRecord]:
-        """Run every call of a turn concurrently (bounded); records come back in call order."""
-        records: list[ToolCallRecord | None] = [None] * len(calls)
-        limiter = anyio.CapacityLimiter(self.options.max_concurrent_calls)
-
-        async def one(index: int, call: ToolCall) -> None:
-            async with limiter:
-                await emit(ToolCallStarted(round=round_no, call=call))
-                began = time.perf_counter()
-
-                async def report(progress: float, total: float | None, message: str | None) -> None:
-                    event = ToolProgress(round=round_no, call=call, progress=progress, total=total, message=message)
-                    await emit(event)
-
-                result = await self._call(call, report)
-                duration = time.perf_counter() - began
-                records[index] = ToolCallRecord(round=round_no, call=call, result=result, duration_secs=duration)
-                await emit(ToolCallFinished(round=round_no, call=call, result=result, duration_secs=duration))
-
-        async with anyio.create_task_group() as task_group:
-            for index, call in enumerate(calls):
-                task_group.start_soon(one, index, call)
-        return [record for record in records if record is not None]
-
-    async def _call(self, call: ToolCall, progress: ProgressCallback) -> ToolResult:
-        if self.options.approval is not None:
-            decision = await self.options.approval.decide(call)
-            if not decision.allowed:
-                reason = f": {decision.reason}" if decision.reason else ""
-                return ToolResult.from_text(f"the call to {call.name!r} was not approved{reason}", is_error=True)
-        toolset = self.toolset
-        if toolset is None or call.name not in {t.name for t in toolset.tools}:
-            known = ", ".join(t.name for t in toolset.tools) if toolset is not None else "none"
-            return ToolResult.from_text(f"unknown tool {call.name!r}; available tools: {known}", is_error=True)
-        try:
-            return await toolset.call_tool(
-                call.name, call.arguments, timeout_secs=self.options.tool_timeout_secs, progress=progress
-            )
-        except Exception as exc:  # the model sees the failure as the tool's result and may recover
-            logger.warning("tool %s failed: %s", call.name, exc)
-            return ToolResult.from_text(f"tool {call.name!r} failed: {exc}", is_error=True)
-
 
 class _StatusWatcher:
     """Turns a toolset's server state changes (an MCPClientManager's) into ServerStatusChanged events.
@@ -310,3 +278,24 @@ class _StatusWatcher:
     def close(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+
+
+class _Selector:
+    """The tools offered each turn: all of them, or, past a token budget, the most relevant ones."""
+
+    def __init__(
+        self, own: list[ToolSpec], external: tuple[ToolSpec, ...], budget: int | None, count_tokens: TokenCounter
+    ) -> None:
+        self._own, self._external, self._budget = own, list(external), budget
+        self._count_tokens = count_tokens
+        self._sizes: dict[str, int] | None = None
+
+    async def tools_for(self, history: Sequence[Message], records: Sequence[ToolCallRecord]) -> list[ToolSpec]:
+        if self._budget is None or not self._own:
+            return [*self._own, *self._external]
+        if self._sizes is None:
+            self._sizes = await tool_token_counts(self._own, self._count_tokens)
+        query = " ".join(m.content or "" for m in history if m.role == "user")
+        recent = [r.call.name for r in records]
+        chosen = select_tools(self._own, query, budget_tokens=self._budget, tool_tokens=self._sizes, recent=recent)
+        return [*chosen, *self._external]
