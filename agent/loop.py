@@ -13,8 +13,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import anyio
-
 from agent._calls import CallPipeline
 from agent.events import (
     Event,
@@ -44,7 +42,7 @@ from inference import (
     Usage,
 )
 from tools import ToolCall, Toolset, ToolSpec
-from tools._aio import single_exceptions
+from tools._aio import produced
 
 logger = logging.getLogger("agent")
 
@@ -130,31 +128,11 @@ class Agent:
         self, prompt: str | Sequence[Message], *, external_tools: Sequence[ToolSpec] = ()
     ) -> AsyncIterator[AsyncIterator[Event]]:
         """The run as a stream of events; the last one is `RunFinished` with the result."""
-        send, receive = anyio.create_memory_object_stream[Event](64)
-        failure: list[Exception] = []
+        async def producer(send: EventHandler) -> None:
+            await self._run(self._messages(prompt), send, tuple(external_tools))
 
-        async def produce() -> None:
-            async with send:
-                try:
-                    await self._run(self._messages(prompt), send.send, tuple(external_tools))
-                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                    pass  # the watcher left early
-                except Exception as exc:
-                    failure.append(exc)
-
-        async def items() -> AsyncIterator[Event]:
-            async for event in receive:
-                yield event
-            if failure:
-                raise failure[0]
-
-        with single_exceptions():
-            async with anyio.create_task_group() as task_group:
-                task_group.start_soon(produce)
-                try:
-                    yield items()
-                finally:
-                    receive.close()
+        async with produced(producer) as events:
+            yield events
 
     def _messages(self, prompt: str | Sequence[Message]) -> list[Message]:
         messages = [Message(role="user", content=prompt)] if isinstance(prompt, str) else list(prompt)

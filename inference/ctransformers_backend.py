@@ -43,7 +43,7 @@ from inference._types import (
 from inference.ctransformers_files import ModelFileInfo, inspect_model_file
 from inference.errors import GrammarError, InferenceError, ModelLoadError
 from inference.templates import ChatTemplate
-from tools._aio import single_exceptions
+from tools._aio import from_worker_thread
 
 INSTALL_HINT = "pip install 'mcpagent[ctransformers]'"
 _STOP_PIECES = ("<|im_end|>", "<|im_start|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")
@@ -233,40 +233,9 @@ class CTransformersBackend:
         self._require()
         if request.grammar is not None or request.json_schema is not None:
             raise GrammarError("ctransformers cannot constrain decoding; use LlamaCppBackend for grammars and schemas")
-        send, receive = anyio.create_memory_object_stream[StreamItem](256)
-        cancelled = threading.Event()
-        failure: list[Exception] = []
-
-        def emit(item: StreamItem) -> None:
-            if cancelled.is_set():
-                raise anyio.BrokenResourceError
-            anyio.from_thread.run(send.send, item)
-
-        async def produce() -> None:
-            async with send:
-                try:
-                    await anyio.to_thread.run_sync(
-                        functools.partial(self._generate, request, emit, cancelled), limiter=self._limiter
-                    )
-                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                    pass  # the consumer left early
-                except Exception as exc:  # re-raised in the consumer's task, not as an exception group
-                    failure.append(exc)
-
-        async def items() -> AsyncIterator[StreamItem]:
-            async for item in receive:
-                yield item
-            if failure:
-                raise failure[0]
-
-        with single_exceptions():
-            async with anyio.create_task_group() as task_group:
-                task_group.start_soon(produce)
-                try:
-                    yield items()
-                finally:
-                    cancelled.set()
-                    receive.close()
+        work = functools.partial(self._generate, request)
+        async with from_worker_thread(work, limiter=self._limiter) as items:
+            yield items
 
     def _generate(self, request: ChatRequest, emit: Callable[[StreamItem], None], cancelled: threading.Event) -> None:
         """Runs in the worker thread: render, tokenize, sample token by token, emit deltas."""

@@ -43,7 +43,7 @@ from inference.models import Progress, resolve_model
 from inference.parsers import ParsedTurn
 from inference.templates import FALLBACKS, ChatTemplate
 from inference.toolprompt import CALL_OPEN
-from tools._aio import single_exceptions
+from tools._aio import from_worker_thread
 
 FLUSH_SECS = 0.01
 """Text deltas after the first are handed to the event loop at most this often."""
@@ -223,40 +223,9 @@ class LlamaCppBackend:
     @asynccontextmanager
     async def stream(self, request: ChatRequest) -> AsyncIterator[AsyncIterator[StreamItem]]:
         self._require()
-        send, receive = anyio.create_memory_object_stream[StreamItem](256)
-        cancelled = threading.Event()
-        failure: list[Exception] = []
-
-        def emit(item: StreamItem) -> None:
-            if cancelled.is_set():
-                raise anyio.BrokenResourceError
-            anyio.from_thread.run(send.send, item)
-
-        async def produce() -> None:
-            async with send:
-                try:
-                    await anyio.to_thread.run_sync(
-                        functools.partial(self._generate, request, emit, cancelled), limiter=self._limiter
-                    )
-                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                    pass  # the consumer left early
-                except Exception as exc:  # re-raised in the consumer's task, not as an exception group
-                    failure.append(exc)
-
-        async def items() -> AsyncIterator[StreamItem]:
-            async for item in receive:
-                yield item
-            if failure:
-                raise failure[0]
-
-        with single_exceptions():
-            async with anyio.create_task_group() as task_group:
-                task_group.start_soon(produce)
-                try:
-                    yield items()
-                finally:
-                    cancelled.set()
-                    receive.close()
+        work = functools.partial(self._generate, request)
+        async with from_worker_thread(work, limiter=self._limiter) as items:
+            yield items
 
     def _generate(
         self, request: ChatRequest, emit: Callable[[StreamItem], None], cancelled: threading.Event

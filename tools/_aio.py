@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import functools
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, TypeVar
+
+import anyio
+
+T = TypeVar("T")
+Send = Callable[[T], Coroutine[Any, Any, None]]
+"""Hands one item to the consumer, waiting while its buffer is full."""
 
 
 @contextmanager
@@ -22,3 +31,69 @@ def single_exceptions() -> Iterator[None]:
         while isinstance(leaf, BaseExceptionGroup) and len(leaf.exceptions) == 1:
             leaf = leaf.exceptions[0]
         raise leaf from leaf.__cause__  # keeps the leaf's own cause; hides the group as context
+
+
+@asynccontextmanager
+async def produced(
+    producer: Callable[[Send[T]], Awaitable[None]], *, buffer: int = 64
+) -> AsyncIterator[AsyncIterator[T]]:
+    """Run `producer(send)` in a task and hand its items to the caller as an async iterator.
+
+    An exception in the producer is raised to the consumer, as itself, when the items run out. If the
+    consumer leaves early, the producer's next `send` fails (BrokenResourceError) and it stops.
+    """
+    send, receive = anyio.create_memory_object_stream[T](buffer)
+    failure: list[Exception] = []
+
+    async def produce() -> None:
+        async with send:
+            try:
+                await producer(send.send)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                pass  # the consumer left early
+            except Exception as exc:  # re-raised in the consumer's task below
+                failure.append(exc)
+
+    async def items() -> AsyncIterator[T]:
+        async for item in receive:
+            yield item
+        if failure:
+            raise failure[0]
+
+    with single_exceptions():
+        async with anyio.create_task_group() as task_group:
+            task_group.start_soon(produce)
+            try:
+                yield items()
+            finally:
+                receive.close()
+
+
+Work = Callable[[Callable[[T], None], threading.Event], None]
+"""Blocking work for a worker thread: it calls `emit(item)` for each item and stops when the event is set."""
+
+
+@asynccontextmanager
+async def from_worker_thread(
+    work: Work[T], *, limiter: anyio.CapacityLimiter, buffer: int = 256
+) -> AsyncIterator[AsyncIterator[T]]:
+    """Run blocking `work(emit, cancelled)` in a worker thread and hand what it emits to the caller.
+
+    `emit` blocks until the event loop takes the item; if the caller leaves early, `cancelled` is set
+    and the next `emit` raises, so the work stops within one step.
+    """
+    cancelled = threading.Event()
+
+    async def producer(send: Send[T]) -> None:
+        def emit(item: T) -> None:
+            if cancelled.is_set():
+                raise anyio.BrokenResourceError
+            anyio.from_thread.run(send, item)
+
+        await anyio.to_thread.run_sync(functools.partial(work, emit, cancelled), limiter=limiter)
+
+    async with produced(producer, buffer=buffer) as items:
+        try:
+            yield items
+        finally:
+            cancelled.set()
