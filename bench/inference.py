@@ -28,6 +28,7 @@ import time  # noqa: E402
 
 import anyio  # noqa: E402
 
+from bench._report import report  # noqa: E402
 from inference import ChatRequest, Message, SamplingParams, TextDelta  # noqa: E402
 from inference.llama_cpp_backend import LlamaCppBackend  # noqa: E402
 from tools import ToolCall, ToolSpec  # noqa: E402
@@ -145,16 +146,7 @@ async def main() -> int:
     for model in ("smollm2-135m", "gemma3-270m"):
         print(f"  peak RSS loading and running {model}: {peak_rss_mib(model):.0f} MiB")
     print(f"  (this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB peak)")
-    misses = []
-    for name, value in figures.items():
-        op, target = TARGETS[name]
-        ok = value >= target if op == ">=" else value <= target
-        print(f"  {name} = {value:.3f} (target {op} {target}) {'ok' if ok else 'MISS'}")
-        if not ok:
-            misses.append(name)
-    print("all targets met" if not misses else f"{len(misses)} target(s) missed: {', '.join(misses)}")
-    return 1 if misses else 0
-
+    return report(figures, TARGETS)
 
 if __name__ == "__main__":
     sys.exit(anyio.run(main))

@@ -26,6 +26,7 @@ import anyio
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from bench._report import report
 from mcp_client import HttpSource, McpClientConfig, MCPClientManager, McpServerConfig, ProcessSource, WebSocketSource
 from mcp_client.transports.stdio import stdio_transport
 from mcp_client.transports.websocket import websocket_client
@@ -33,7 +34,7 @@ from mcp_client.transports.websocket import websocket_client
 ROOT = Path(__file__).resolve().parents[1]
 ANNOUNCE = re.compile(rb"serving MCP over \w+ at (\S+)")
 BLOCKS = 10
-TARGETS = {"round_trip_ratio": 1.15, "concurrent_secs": 0.35, "startup_secs": 1.0}
+TARGETS = {"round_trip_ratio": ("<=", 1.15), "concurrent_secs": ("<=", 0.35), "startup_secs": ("<=", 1.0)}
 CALCULATOR = [sys.executable, "-m", "tools", "calculator"]
 
 
@@ -159,11 +160,7 @@ async def main() -> int:
     ratios = {t: await round_trip_ratio(t, args.calls) for t in ("stdio", "http", "ws")}
     figures = {"round_trip_ratio": max(ratios.values()), "concurrent_secs": await concurrent_sleeps()}
     figures["startup_secs"] = await startup()
-    misses = [f"{k} = {v:.3f} (target <= {TARGETS[k]})" for k, v in figures.items() if v > TARGETS[k]]
-    for miss in misses:
-        print(f"MISS: {miss}")
-    print("all targets met" if not misses else f"{len(misses)} target(s) missed")
-    return 1 if misses else 0
+    return report(figures, TARGETS)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-import mcp_types as types
 from anyio.abc import TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp.server.lowlevel import Server
@@ -18,25 +17,8 @@ from mcp.shared.message import SessionMessage
 from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as websockets_serve
 from websockets.exceptions import ConnectionClosed
-from websockets.typing import Subprotocol
 
-SUBPROTOCOL = Subprotocol("mcp")
-MAX_MESSAGE_BYTES = 32 * 1024 * 1024
-"""Largest frame accepted: tool results (a file, an image) outgrow websockets' 1 MiB default."""
-
-
-def parse_frame(frame: str | bytes) -> SessionMessage | Exception:
-    """One frame as a message, or the error as a value, so a bad frame never ends the connection."""
-    if isinstance(frame, bytes):
-        return ValueError(f"binary WebSocket frame of {len(frame)} bytes: MCP messages travel in text frames")
-    try:
-        return SessionMessage(types.jsonrpc_message_adapter.validate_json(frame, by_name=False))
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        return exc
-
-
-def encode(message: SessionMessage) -> str:
-    return message.message.model_dump_json(by_alias=True, exclude_unset=True)
+from tools.ws_frames import MAX_MESSAGE_BYTES, SUBPROTOCOL, encode, parse_frame
 
 
 @asynccontextmanager

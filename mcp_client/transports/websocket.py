@@ -9,31 +9,18 @@ from contextlib import asynccontextmanager
 
 import anyio
 import anyio.lowlevel
-import mcp_types as types
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp.shared.message import SessionMessage
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
-from websockets.typing import Subprotocol
 
-SUBPROTOCOL = Subprotocol("mcp")
-MAX_MESSAGE_BYTES = 32 * 1024 * 1024
-"""Largest frame accepted: tool results (a file, an image) outgrow websockets' 1 MiB default."""
+from tools.ws_frames import MAX_MESSAGE_BYTES, SUBPROTOCOL, encode, parse_frame
+
 _FLUSH_TIMEOUT_SECS = 0.5
 _CLOSE_TIMEOUT_SECS = 2.0
 
 ReadStream = MemoryObjectReceiveStream[SessionMessage | Exception]
 WriteStream = MemoryObjectSendStream[SessionMessage]
-
-
-def _parse_frame(frame: str | bytes) -> SessionMessage | Exception:
-    """One frame as a message, or the error as a value for the session, so a bad frame is not fatal."""
-    if isinstance(frame, bytes):
-        return ValueError(f"binary WebSocket frame of {len(frame)} bytes: MCP messages travel in text frames")
-    try:
-        return SessionMessage(types.jsonrpc_message_adapter.validate_json(frame, by_name=False))
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        return exc
 
 
 async def _open(url: str, headers: Mapping[str, str] | None, timeout_secs: float | None) -> ClientConnection:
@@ -85,7 +72,7 @@ async def websocket_client(
         async with read_writer:
             try:
                 async for frame in websocket:
-                    await read_writer.send(_parse_frame(frame))
+                    await read_writer.send(parse_frame(frame))
             except ConnectionClosed:
                 pass  # the server went away: the session sees its read stream end
             except (anyio.ClosedResourceError, anyio.BrokenResourceError):
@@ -95,7 +82,7 @@ async def websocket_client(
         try:
             async with write_reader:
                 async for message in write_reader:
-                    await websocket.send(message.message.model_dump_json(by_alias=True, exclude_unset=True))
+                    await websocket.send(encode(message))
         except ConnectionClosed:
             await read_writer.aclose()  # a request written to a dead socket must not wait forever
         finally:
