@@ -149,6 +149,16 @@ class LlamaCppBackend:
                 await anyio.to_thread.run_sync(llm.close, limiter=self._limiter)
 
     def _load(self, path: Path) -> llama_cpp.Llama:
+        llm = self._open(path)
+        # llama-cpp-python tests the adapter pointer with `is None`, but llama.cpp's NULL comes back as a
+        # NULL ctypes pointer: an adapter llama.cpp rejected would silently not be applied.
+        if self._lora is not None and not llm._lora_adapter:
+            llm.close()
+            reason = "llama.cpp could not load it as a LoRA adapter for this model (its log says why)"
+            raise ModelLoadError(f"LoRA adapter {self._lora[0]}", reason)
+        return llm
+
+    def _open(self, path: Path) -> llama_cpp.Llama:
         try:
             return llama_cpp.Llama(
                 model_path=str(path),
