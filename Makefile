@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-DEMO_QUESTION ?= What is 1234 * 5678? Use the calculator.
+DEMO_QUESTION ?= What is the current time in Asia/Tokyo?
 
 .PHONY: demo test lint bench venv clean
 
