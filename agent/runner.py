@@ -1,0 +1,491 @@
+"""Runner and MultiModelRunner: mistral.rs's Python API over our engine, synchronous and async.
+
+The models and MCP sessions live in an event loop of their own, in a daemon thread, opened and closed
+by one task there (`ChatEngine`); every call crosses into it through an anyio blocking portal. So the
+synchronous methods work from plain code, and the `*_async` ones from any event loop, without either
+loop owning the other's resources.
+
+    with Runner(which=Which.GGUF(quantized_model_id="smollm2-135m")) as runner:
+        res = runner.send_chat_completion_request(ChatCompletionRequest(messages=[...]))
+"""
+
+from __future__ import annotations
+
+import functools
+import queue
+import threading
+import weakref
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from dataclasses import replace
+from types import TracebackType
+from typing import Any, TypeVar, overload
+
+import anyio
+from anyio.from_thread import BlockingPortal
+
+from agent import openai_types as oa
+from agent.engine import ChatEngine, ChunkStream
+from agent.errors import RunnerClosedError
+from agent.loop import AgentOptions
+from agent.which import LoadOptions, ModelSelector, check_supported
+from inference import UnknownModelError
+from inference.pool import OpenableBackend
+from mcp_client import McpClientConfig
+
+T = TypeVar("T")
+Request = oa.ChatCompletionRequest | Mapping[str, Any]
+
+# mistral.rs Runner arguments that have no counterpart here: accepted, so ported code runs, and ignored.
+IGNORED_OPTIONS = frozenset(
+    {
+        "max_seqs",
+        "no_kv_cache",
+        "prefix_cache_n",
+        "token_source",
+        "speculative_gamma",
+        "chat_template",
+        "jinja_explicit",
+        "num_device_layers",
+        "in_situ_quant",
+        "pa_gpu_mem",
+        "pa_gpu_mem_usage",
+        "pa_ctxt_len",
+        "pa_blk_size",
+        "pa_cache_type",
+        "no_paged_attn",
+        "paged_attn",
+        "throughput_logging_enabled",
+        "search_embedding_model",
+        "max_seq_len",
+    }
+)
+# ... and ones whose feature we lack: an error when set.
+UNSUPPORTED_OPTIONS = {
+    "which_draft": "speculative decoding is not supported",
+    "anymoe_config": "AnyMoE is not supported",
+    "enable_search": "web search is not built in; add a search MCP server",
+    "search_callback": "web search is not built in; add a search MCP server",
+    "tool_callbacks": "serve Python functions as tools with tools.serve_functions or an MCP server",
+}
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    for name, value in options.items():
+        if name in UNSUPPORTED_OPTIONS:
+            if value not in (None, False):
+                raise TypeError(f"Runner: {name}= is not supported: {UNSUPPORTED_OPTIONS[name]}")
+        elif name not in IGNORED_OPTIONS:
+            raise TypeError(f"Runner: unexpected keyword argument {name!r}")
+
+
+def _coerce(request: Request) -> oa.ChatCompletionRequest:
+    if isinstance(request, oa.ChatCompletionRequest):
+        return request
+    return oa.ChatCompletionRequest.model_validate(request)
+
+
+class _Loop:
+    """An event loop in a daemon thread and a portal into it.
+
+    Not `anyio.from_thread.start_blocking_portal()`: its thread pool is joined at interpreter exit before
+    atexit handlers run, so a Runner nobody closed would hang the exit instead of being closed.
+    """
+
+    def __init__(self) -> None:
+        ready: queue.Queue[BlockingPortal | BaseException] = queue.Queue(1)
+        self.thread = threading.Thread(target=self._run, args=(ready,), name="mcpagent-runner", daemon=True)
+        self.thread.start()
+        got = ready.get()
+        if isinstance(got, BaseException):
+            raise got
+        self.portal = got
+
+    @staticmethod
+    def _run(ready: queue.Queue[BlockingPortal | BaseException]) -> None:
+        async def main() -> None:
+            async with BlockingPortal() as portal:
+                ready.put(portal)
+                await portal.sleep_until_stopped()
+
+        try:
+            anyio.run(main)
+        except BaseException as exc:  # reported to the constructor, which raises it
+            if ready.empty():
+                ready.put(exc)
+            raise
+
+    def stop(self) -> None:
+        try:
+            self.portal.call(self.portal.stop, True)
+        except RuntimeError:
+            pass  # already stopped
+        self.thread.join()
+
+
+class _Session:
+    """What a Runner holds: the loop, the open engine, the streams still open. Closed once."""
+
+    def __init__(self, engine: ChatEngine) -> None:
+        self.loop = _Loop()
+        self.engine = engine
+        self._engine_cm: AbstractContextManager[ChatEngine] = self.loop.portal.wrap_async_context_manager(engine)
+        self.streams: set[ChunkIterator | AsyncChunkIterator] = set()
+        self.lock = threading.Lock()
+        self.closed = False
+        try:
+            self._engine_cm.__enter__()
+        except BaseException:
+            self.closed = True
+            self.loop.stop()
+            raise
+
+    @property
+    def portal(self) -> BlockingPortal:
+        if self.closed:
+            raise RunnerClosedError
+        return self.loop.portal
+
+    @overload
+    def call(self, func: Callable[..., Awaitable[T]], *args: Any) -> T: ...
+
+    @overload
+    def call(self, func: Callable[..., T], *args: Any) -> T: ...
+
+    def call(self, func: Callable[..., Any], *args: Any) -> Any:
+        return self.portal.call(func, *args)
+
+    async def acall(self, func: Callable[[], Awaitable[T]]) -> T:
+        """Run `func` in the Runner's loop from another loop; cancelling the caller cancels it there."""
+        future = self.portal.start_task_soon(func)
+        try:
+            return await anyio.to_thread.run_sync(future.result, abandon_on_cancel=True)
+        finally:
+            future.cancel()
+
+    def close(self) -> None:
+        if threading.current_thread() is self.loop.thread:
+            # Garbage collected inside the Runner's own loop: the portal cannot be used from there.
+            threading.Thread(target=self.close, name="mcpagent-runner-close", daemon=True).start()
+            return
+        with self.lock:
+            if self.closed:
+                return
+            for stream in list(self.streams):
+                stream.close_now()
+            self.closed = True
+            try:
+                self._engine_cm.__exit__(None, None, None)
+            finally:
+                self.loop.stop()
+
+
+class ChunkIterator(Iterator[oa.ChatCompletionChunk]):
+    """The chunks of a streamed request, for a `for` loop. Leaving early, call `close()` (or use `with`)."""
+
+    def __init__(self, session: _Session, stream: AbstractAsyncContextManager[ChunkStream]) -> None:
+        self._session = session
+        self._cm = session.portal.wrap_async_context_manager(stream)
+        self._chunks = self._cm.__enter__()
+        self._closed = False
+        session.streams.add(self)
+
+    def __next__(self) -> oa.ChatCompletionChunk:
+        if self._closed:
+            raise StopIteration
+        try:
+            return self._session.call(self._chunks.__anext__)
+        except StopAsyncIteration:
+            self.close()
+            raise StopIteration from None
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Stop the run (if still going) and release it."""
+        with self._session.lock:
+            self.close_now()
+
+    def close_now(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._session.streams.discard(self)
+            self._cm.__exit__(None, None, None)
+
+    def __enter__(self) -> ChunkIterator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncChunkIterator:
+    """The chunks of a streamed request, for `async for`. Leaving early, `await aclose()` (or `async with`)."""
+
+    def __init__(self, session: _Session, stream: AbstractAsyncContextManager[ChunkStream]) -> None:
+        self._session = session
+        self._cm = session.portal.wrap_async_context_manager(stream)
+        self._chunks: ChunkStream | None = None
+        self._closed = False
+
+    async def _open(self) -> AsyncChunkIterator:
+        self._chunks = await anyio.to_thread.run_sync(self._cm.__enter__)
+        self._session.streams.add(self)
+        return self
+
+    def __aiter__(self) -> AsyncChunkIterator:
+        return self
+
+    async def __anext__(self) -> oa.ChatCompletionChunk:
+        if self._closed or self._chunks is None:
+            raise StopAsyncIteration
+        try:
+            return await self._session.acall(self._chunks.__anext__)
+        except StopAsyncIteration:
+            await self.aclose()
+            raise
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        """Stop the run (if still going) and release it."""
+        if not self._closed:
+            await anyio.to_thread.run_sync(self.close)
+
+    def close(self) -> None:
+        with self._session.lock:
+            self.close_now()
+
+    def close_now(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._session.streams.discard(self)
+            self._cm.__exit__(None, None, None)
+
+    async def __aenter__(self) -> AsyncChunkIterator:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class Runner:
+    """A loaded model (and the tools of its MCP servers), as mistral.rs's `Runner`.
+
+    Args:
+        which: The model: `Which.GGUF(...)`, `Which.LoraGGUF(...)`, `Which.GGML(...)` or `Which.Remote(...)`.
+        mcp_client_config: MCP servers whose tools the model may call during a request (None: no tools).
+        model_id: The id the model is listed and routed under (default: the `Which`'s model reference).
+        agent_options: Base options of every request: `max_rounds` (a request's `max_tool_rounds` overrides
+            it), `system_prompt`, `tool_timeout_secs`, `approval`, sampling defaults.
+        n_ctx: Context window in tokens. n_threads: CPU threads (default: physical cores).
+        trim_tool_results: When a prompt overflows, trim the oldest tool results instead of failing.
+        **mistralrs_options: mistral.rs's other Runner arguments: `seed` sets the default sampling seed;
+            `max_seqs`, `no_kv_cache`, `in_situ_quant`, `chat_template`, paged-attention settings and the
+            like are accepted and ignored; `which_draft`, `anymoe_config`, `enable_search`,
+            `search_callback` and `tool_callbacks` are refused when set.
+
+    Raises:
+        UnsupportedModelError: a `Which` variant we cannot load (the message names the supported ones).
+        ModelNotFoundError, ModelLoadError: the model file is missing or unreadable.
+        MCPConfigError: the MCP config is invalid.
+
+    The model loads and the MCP servers start in the constructor, as in mistral.rs. Close the Runner
+    (`close()`, or `with Runner(...) as runner:`) to stop them; one left open is closed when it is
+    garbage collected or at interpreter exit.
+    """
+
+    _route_any_model_to_default = True
+
+    def __init__(
+        self,
+        which: ModelSelector,
+        mcp_client_config: McpClientConfig | None = None,
+        *,
+        model_id: str | None = None,
+        agent_options: AgentOptions | None = None,
+        n_ctx: int | None = None,
+        n_threads: int | None = None,
+        trim_tool_results: bool = False,
+        **mistralrs_options: Any,
+    ) -> None:
+        selector = check_supported(which)
+        self._start(
+            [(model_id or selector.default_id(), selector)],
+            default_model_id=None,
+            mcp_client_config=mcp_client_config,
+            agent_options=agent_options,
+            load=LoadOptions(n_ctx=n_ctx, n_threads=n_threads, trim_tool_results=trim_tool_results),
+            mistralrs_options=mistralrs_options,
+        )
+
+    def _start(
+        self,
+        models: Sequence[tuple[str, ModelSelector]],
+        *,
+        default_model_id: str | None,
+        mcp_client_config: McpClientConfig | None,
+        agent_options: AgentOptions | None,
+        load: LoadOptions,
+        mistralrs_options: Mapping[str, Any],
+    ) -> None:
+        _check_options(mistralrs_options)
+        options = agent_options or AgentOptions()
+        if mistralrs_options.get("seed") is not None:
+            options = replace(options, sampling=replace(options.sampling, seed=int(mistralrs_options["seed"])))
+        backends: list[tuple[str, OpenableBackend]] = [
+            (model_id, selector.to_backend(model_id=model_id, options=load)) for model_id, selector in models
+        ]
+        engine = ChatEngine(
+            backends,
+            default_model_id=default_model_id,
+            mcp_client_config=mcp_client_config,
+            agent_options=options,
+            route_any_model_to_default=self._route_any_model_to_default,
+        )
+        self._session = _Session(engine)
+        self._finalizer = weakref.finalize(self, self._session.close)
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Unload the models and stop the MCP servers (and their child processes). Idempotent."""
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        return self._session.closed
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- requests --------------------------------------------------------------------------------------
+
+    def send_chat_completion_request(
+        self, request: Request, model_id: str | None = None
+    ) -> oa.ChatCompletionResponse | ChunkIterator:
+        """Serve a request: the response, or with `stream=True` an iterator of chunks (agent events included).
+
+        Args:
+            request: A ChatCompletionRequest, or its fields as a dict.
+            model_id: Route to this model, overriding `request.model`.
+
+        Raises:
+            RequestError: a field that cannot be honoured. UnknownModelError: the model is not loaded.
+            RunnerClosedError: the Runner was closed.
+        """
+        request = _coerce(request)
+        engine = self._session.engine
+        if request.stream:
+            return ChunkIterator(self._session, engine.stream(request, model_id=model_id))
+        return self._session.call(functools.partial(engine.complete, request, model_id=model_id))
+
+    def send_chat_completion_request_to_model(
+        self, request: Request, model_id: str
+    ) -> oa.ChatCompletionResponse | ChunkIterator:
+        """mistral.rs's per-model form of `send_chat_completion_request`."""
+        return self.send_chat_completion_request(request, model_id=model_id)
+
+    async def send_chat_completion_request_async(
+        self, request: Request, model_id: str | None = None
+    ) -> oa.ChatCompletionResponse | AsyncChunkIterator:
+        """`send_chat_completion_request` from an event loop: awaits the response, or returns an async
+        iterator of chunks. Cancelling the awaiting task cancels the request."""
+        request = _coerce(request)
+        engine = self._session.engine
+        if request.stream:
+            return await AsyncChunkIterator(self._session, engine.stream(request, model_id=model_id))._open()
+        return await self._session.acall(functools.partial(engine.complete, request, model_id=model_id))
+
+    def tokenize_text(
+        self,
+        text: str,
+        add_special_tokens: bool = True,
+        enable_thinking: bool | None = None,
+        model_id: str | None = None,
+    ) -> list[int]:
+        """Tokens of `text` (special tokens written in it are parsed when `add_special_tokens`)."""
+        tokenize = functools.partial(self._session.engine.tokenize, text, special=add_special_tokens, model_id=model_id)
+        return self._session.call(tokenize)
+
+    def detokenize_text(self, tokens: list[int], skip_special_tokens: bool = False, model_id: str | None = None) -> str:
+        """Text of `tokens` (special tokens are always written out)."""
+        engine = self._session.engine
+        return self._session.call(functools.partial(engine.detokenize, tokens, model_id=model_id))
+
+    # -- models (mistral.rs's multi-model methods) ------------------------------------------------------
+
+    def list_models(self) -> list[str]:
+        return self._session.call(self._session.engine.list_models)
+
+    def get_default_model_id(self) -> str | None:
+        return self._session.call(self._session.engine.get_default_model_id)
+
+    def set_default_model_id(self, model_id: str) -> None:
+        """Raises UnknownModelError when `model_id` is not loaded."""
+        self._session.call(self._session.engine.set_default_model_id, model_id)
+
+    def remove_model(self, model_id: str) -> None:
+        """Unload a model and free its memory. Removing the default makes the next model the default."""
+        self._session.call(self._session.engine.remove_model, model_id)
+
+    def is_model_loaded(self, model_id: str) -> bool:
+        return model_id in self.list_models()
+
+    def list_models_with_status(self) -> list[tuple[str, str]]:
+        return [(model_id, "loaded") for model_id in self.list_models()]
+
+
+class MultiModelRunner(Runner):
+    """Several models behind one Runner; `request.model` (or `model_id=`) picks one.
+
+    Args:
+        models: `{"model_id": ..., "which": Which...}` for each model, loaded in order.
+        default_model_id: The model for requests naming "default" (default: the first).
+        mcp_client_config: MCP servers shared by every model.
+
+    Other arguments are `Runner`'s. A request naming a model that is not loaded raises
+    UnknownModelError listing the loaded ones.
+    """
+
+    _route_any_model_to_default = False
+
+    def __init__(  # noqa: PLR0913
+        self,
+        models: Sequence[Mapping[str, Any]],
+        default_model_id: str | None = None,
+        mcp_client_config: McpClientConfig | None = None,
+        *,
+        agent_options: AgentOptions | None = None,
+        n_ctx: int | None = None,
+        n_threads: int | None = None,
+        trim_tool_results: bool = False,
+        **mistralrs_options: Any,
+    ) -> None:
+        if not models:
+            raise ValueError("models: give at least one {'model_id': ..., 'which': ...}")
+        selected = []
+        for index, entry in enumerate(models):
+            if not isinstance(entry, Mapping) or "which" not in entry:
+                raise TypeError(f"models[{index}]: expected {{'model_id': ..., 'which': Which...}}, got {entry!r}")
+            selector = check_supported(entry["which"])
+            selected.append((str(entry.get("model_id") or selector.default_id()), selector))
+        ids = [model_id for model_id, _ in selected]
+        if default_model_id is not None and default_model_id not in ids:
+            raise UnknownModelError(default_model_id, ids)
+        self._start(
+            selected,
+            default_model_id=default_model_id,
+            mcp_client_config=mcp_client_config,
+            agent_options=agent_options,
+            load=LoadOptions(n_ctx=n_ctx, n_threads=n_threads, trim_tool_results=trim_tool_results),
+            mistralrs_options=mistralrs_options,
+        )
