@@ -12,12 +12,14 @@ loop owning the other's resources.
 from __future__ import annotations
 
 import functools
+import json
 import queue
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import replace
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, overload
 
@@ -44,8 +46,6 @@ IGNORED_OPTIONS = frozenset(
         "prefix_cache_n",
         "token_source",
         "speculative_gamma",
-        "chat_template",
-        "jinja_explicit",
         "num_device_layers",
         "in_situ_quant",
         "pa_gpu_mem",
@@ -70,13 +70,41 @@ UNSUPPORTED_OPTIONS = {
 }
 
 
+# ... and ones that map onto ours (see `_mapped`).
+MAPPED_OPTIONS = frozenset({"seed", "chat_template", "jinja_explicit"})
+
+
 def _check_options(options: Mapping[str, Any]) -> None:
     for name, value in options.items():
         if name in UNSUPPORTED_OPTIONS:
             if value not in (None, False):
                 raise TypeError(f"Runner: {name}= is not supported: {UNSUPPORTED_OPTIONS[name]}")
-        elif name not in IGNORED_OPTIONS:
+        elif name not in IGNORED_OPTIONS and name not in MAPPED_OPTIONS:
             raise TypeError(f"Runner: unexpected keyword argument {name!r}")
+
+
+def _chat_template(options: Mapping[str, Any]) -> str | None:
+    """mistral.rs's `jinja_explicit` (a Jinja file) or `chat_template` (a tokenizer_config-style JSON file
+    with a `chat_template` key, a Jinja file, or the template itself)."""
+    if options.get("jinja_explicit"):
+        return Path(options["jinja_explicit"]).read_text(encoding="utf-8")
+    template = options.get("chat_template")
+    if not template:
+        return None
+    path = Path(template)
+    if template.endswith(".json"):
+        value = json.loads(path.read_text(encoding="utf-8")).get("chat_template")
+        if not isinstance(value, str):
+            raise ValueError(f"chat_template: {template!r} has no 'chat_template' string")
+        return value
+    return path.read_text(encoding="utf-8") if _is_file(path) else str(template)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a template too long, or with a NUL, to be a path
+        return False
 
 
 def _coerce(request: Request) -> oa.ChatCompletionRequest:
@@ -188,7 +216,8 @@ class ChunkIterator(Iterator[oa.ChatCompletionChunk]):
         self._cm = session.portal.wrap_async_context_manager(stream)
         self._chunks = self._cm.__enter__()
         self._closed = False
-        session.streams.add(self)
+        with session.lock:
+            session.streams.add(self)
 
     def __next__(self) -> oa.ChatCompletionChunk:
         if self._closed:
@@ -231,7 +260,8 @@ class AsyncChunkIterator:
 
     async def _open(self) -> AsyncChunkIterator:
         self._chunks = await anyio.to_thread.run_sync(self._cm.__enter__)
-        self._session.streams.add(self)
+        with self._session.lock:
+            self._session.streams.add(self)
         return self
 
     def __aiter__(self) -> AsyncChunkIterator:
@@ -283,10 +313,13 @@ class Runner:
             it), `system_prompt`, `tool_timeout_secs`, `approval`, sampling defaults.
         n_ctx: Context window in tokens. n_threads: CPU threads (default: physical cores).
         trim_tool_results: When a prompt overflows, trim the oldest tool results instead of failing.
+        chat_format: The model's tool-call format (a parser name), when the detected one is wrong.
         **mistralrs_options: mistral.rs's other Runner arguments: `seed` sets the default sampling seed;
-            `max_seqs`, `no_kv_cache`, `in_situ_quant`, `chat_template`, paged-attention settings and the
-            like are accepted and ignored; `which_draft`, `anymoe_config`, `enable_search`,
-            `search_callback` and `tool_callbacks` are refused when set.
+            `chat_template` (a template, a Jinja file or a tokenizer_config JSON file) and
+            `jinja_explicit` (a Jinja file) replace the model's chat template; `max_seqs`,
+            `no_kv_cache`, `in_situ_quant`, paged-attention settings and the like are accepted and
+            ignored; `which_draft`, `anymoe_config`, `enable_search`, `search_callback` and
+            `tool_callbacks` are refused when set.
 
     Raises:
         UnsupportedModelError: a `Which` variant we cannot load (the message names the supported ones).
@@ -310,6 +343,7 @@ class Runner:
         n_ctx: int | None = None,
         n_threads: int | None = None,
         trim_tool_results: bool = False,
+        chat_format: str | None = None,
         **mistralrs_options: Any,
     ) -> None:
         selector = check_supported(which)
@@ -318,7 +352,9 @@ class Runner:
             default_model_id=None,
             mcp_client_config=mcp_client_config,
             agent_options=agent_options,
-            load=LoadOptions(n_ctx=n_ctx, n_threads=n_threads, trim_tool_results=trim_tool_results),
+            load=LoadOptions(
+                n_ctx=n_ctx, n_threads=n_threads, trim_tool_results=trim_tool_results, chat_format=chat_format
+            ),
             mistralrs_options=mistralrs_options,
         )
 
@@ -333,6 +369,7 @@ class Runner:
         mistralrs_options: Mapping[str, Any],
     ) -> None:
         _check_options(mistralrs_options)
+        load = replace(load, chat_template=_chat_template(mistralrs_options))
         options = agent_options or AgentOptions()
         if mistralrs_options.get("seed") is not None:
             options = replace(options, sampling=replace(options.sampling, seed=int(mistralrs_options["seed"])))
@@ -458,7 +495,7 @@ class MultiModelRunner(Runner):
 
     _route_any_model_to_default = False
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         models: Sequence[Mapping[str, Any]],
         default_model_id: str | None = None,
@@ -468,6 +505,7 @@ class MultiModelRunner(Runner):
         n_ctx: int | None = None,
         n_threads: int | None = None,
         trim_tool_results: bool = False,
+        chat_format: str | None = None,
         **mistralrs_options: Any,
     ) -> None:
         if not models:
@@ -486,6 +524,8 @@ class MultiModelRunner(Runner):
             default_model_id=default_model_id,
             mcp_client_config=mcp_client_config,
             agent_options=agent_options,
-            load=LoadOptions(n_ctx=n_ctx, n_threads=n_threads, trim_tool_results=trim_tool_results),
+            load=LoadOptions(
+                n_ctx=n_ctx, n_threads=n_threads, trim_tool_results=trim_tool_results, chat_format=chat_format
+            ),
             mistralrs_options=mistralrs_options,
         )

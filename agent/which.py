@@ -29,6 +29,10 @@ class LoadOptions:
     """CPU threads (default: the physical core count)."""
     trim_tool_results: bool = False
     """When a prompt overflows the context window, trim the oldest tool results instead of failing."""
+    chat_template: str | None = None
+    """A Jinja chat template to use instead of the model's own."""
+    chat_format: str | None = None
+    """The tool-call format of the model's output (a parser name), instead of the one detected."""
 
 
 class ModelSelector:
@@ -107,6 +111,8 @@ class GGUF(ModelSelector):
             n_threads=options.n_threads,
             model_id=model_id,
             trim_tool_results=options.trim_tool_results,
+            chat_template=options.chat_template,
+            chat_format=options.chat_format,
         )
 
 
@@ -149,6 +155,8 @@ class LoraGGUF(ModelSelector):
             lora_path=adapter,
             lora_scale=self.lora_scale,
             trim_tool_results=options.trim_tool_results,
+            chat_template=options.chat_template,
+            chat_format=options.chat_format,
         )
 
 
@@ -190,7 +198,7 @@ class GGML(ModelSelector):
             path,
             n_ctx=options.n_ctx or 2048,
             n_threads=options.n_threads,
-            chat_template=self.chat_template,
+            chat_template=options.chat_template or self.chat_template,
             trim_tool_results=options.trim_tool_results,
             model_id=model_id,
         )

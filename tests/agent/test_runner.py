@@ -24,7 +24,7 @@ from agent import (
     bundled_config,
 )
 from agent.runner import AsyncChunkIterator, ChunkIterator
-from inference import ModelNotFoundError, UnknownModelError
+from inference import ContextOverflowError, ModelNotFoundError, UnknownModelError
 from inference.models import resolve_model
 from mcp_client import McpClientConfig
 from tests.inference._tiny_ggml import write_tiny_llama
@@ -156,11 +156,12 @@ def test_client_tools_come_back_unexecuted_and_the_conversation_goes_on(runner: 
 
 def test_response_format_json_schema_gives_valid_json(runner: Runner) -> None:
     schema = {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"]}
+    # Tools are on offer, so the free turn comes first and, as it calls none, the answer is constrained.
     res = runner.send_chat_completion_request(
         _ask(
+            messages=[{"role": "user", "content": "What is 2 + 2? Reply in JSON."}],
             response_format={"type": "json_schema", "json_schema": {"name": "math", "schema": schema}},
             max_tool_rounds=2,
-            max_tokens=32,
         )
     )
     assert isinstance(res, ChatCompletionResponse)
@@ -180,6 +181,16 @@ def test_requests_that_cannot_be_served_are_clear_errors(runner: Runner) -> None
         ChatCompletionRequest(messages=[{"role": "user", "content": "hi"}], n=2)
     with pytest.raises(UnknownModelError, match="model 'other' is not loaded; loaded models: smollm2-135m"):
         runner.send_chat_completion_request(_ask(), model_id="other")
+
+
+def test_a_model_failure_reaches_the_caller_as_itself(runner: Runner) -> None:
+    too_long = [{"role": "user", "content": "word " * 3000}]
+    with pytest.raises(ContextOverflowError, match="exceeds the context window of 2048"):
+        runner.send_chat_completion_request(_ask(messages=too_long, tool_choice="none"))
+    stream = runner.send_chat_completion_request(_ask(messages=too_long, tool_choice="none", stream=True))
+    with pytest.raises(ContextOverflowError):
+        for _ in stream:
+            pass
 
 
 def test_a_single_runner_offers_the_multi_model_methods(runner: Runner) -> None:
@@ -291,6 +302,15 @@ def test_closing_ends_the_mcp_servers_and_refuses_requests() -> None:
     del dropped
     gc.collect()
     assert not (_children() - before)
+
+
+def test_mistralrs_runner_arguments_map_onto_ours(tmp_path: Path) -> None:
+    config = tmp_path / "tokenizer_config.json"
+    config.write_text(json.dumps({"chat_template": "{% for m in messages %}{{ m['content'] }}{% endfor %}"}))
+    with Runner(which=SMOL, chat_template=str(config), seed=7, max_seqs=4, no_kv_cache=False) as plain:
+        res = plain.send_chat_completion_request({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2})
+    assert isinstance(res, ChatCompletionResponse)
+    assert res.usage.prompt_tokens <= 3  # "Hi" alone: the template replaced the model's own
 
 
 def test_runner_arguments_are_checked() -> None:
