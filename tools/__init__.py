@@ -16,9 +16,11 @@ from tools._types import (
     ToolSpec,
     new_call_id,
 )
+from tools.combined import CombinedToolset
 from tools.function import FunctionTool, FunctionToolset, serve_functions, tool
 
 __all__ = [
+    "CombinedToolset",
     "AudioContent",
     "ContentBlock",
     "FunctionTool",
