@@ -8,6 +8,7 @@ so llama.cpp's prefix match re-evaluates only the tokens a round adds.
 from __future__ import annotations
 
 import codecs
+import ctypes
 import functools
 import os
 import threading
@@ -111,7 +112,7 @@ class LlamaCppBackend:
         self._stop_tokens: frozenset[int] = frozenset()
         self._limiter = anyio.CapacityLimiter(1)
         self._grammars: dict[str, llama_cpp.LlamaGrammar] = {}
-        self._prefix_states: dict[tuple[int, ...], llama_cpp.LlamaState] = {}
+        self._prefix_states: dict[tuple[int, ...], ctypes.Array[ctypes.c_uint8]] = {}
         self._prompts: PromptBuilder | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -319,15 +320,24 @@ class LlamaCppBackend:
         if prefix == 0 or cached >= prefix:
             return cached
         key = tuple(tokens[:prefix])
-        state = self._prefix_states.get(key)
-        if state is not None:
-            llm.load_state(state)
-            return prefix
+        saved = self._prefix_states.get(key)
+        ctx = llm._ctx.ctx
+        if saved is not None:
+            llm._ctx.kv_cache_clear()
+            if llama_cpp.llama_state_seq_set_data(ctx, saved, len(saved), 0) == len(saved):
+                llm.input_ids[:prefix] = key
+                llm.n_tokens = prefix
+                return prefix
         llm.reset()
         llm.eval(tokens[:prefix])
-        if len(self._prefix_states) >= MAX_PREFIX_STATES:
-            self._prefix_states.pop(next(iter(self._prefix_states)))
-        self._prefix_states[key] = llm.save_state()
+        # Only the KV cache of sequence 0: llama-cpp-python's save_state also copies a logits buffer
+        # of n_batch x n_vocab floats, which makes restoring it slower than evaluating the prefix.
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        if llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0) == size:
+            if len(self._prefix_states) >= MAX_PREFIX_STATES:
+                self._prefix_states.pop(next(iter(self._prefix_states)))
+            self._prefix_states[key] = buffer
         return 0
 
     def _grammar(self, gbnf: str) -> llama_cpp.LlamaGrammar:

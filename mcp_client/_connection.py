@@ -18,7 +18,6 @@ from typing import Any
 
 import anyio
 import mcp.types as mt
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp import ClientSession, MCPError
 
 from mcp_client._convert import result_from_mcp
@@ -85,15 +84,36 @@ async def _wait_any(*events: anyio.Event) -> None:
             task_group.start_soon(wait, event)
 
 
-async def _relay(
-    source: MemoryObjectReceiveStream[Any], sink: MemoryObjectSendStream[Any], lost: anyio.Event
-) -> None:
-    """Forward transport messages to the session; when the transport's stream ends, say the connection is lost."""
-    async with sink:
-        with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
-            async for item in source:
-                await sink.send(item)
-    lost.set()
+class _Watched:
+    """The transport's read stream as the session sees it: when it ends, `lost` is set.
+
+    A proxy rather than a relay task, so watching for the end costs no extra hop per message.
+    """
+
+    def __init__(self, inner: Any, lost: anyio.Event) -> None:
+        self._inner = inner
+        self._lost = lost
+
+    @property
+    def last_context(self) -> Any:  # the dispatcher reads the sender's context from the stream, if present
+        return getattr(self._inner, "last_context", None)
+
+    async def __aenter__(self) -> _Watched:
+        await self._inner.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        return await self._inner.__aexit__(*exc_info)
+
+    def __aiter__(self) -> _Watched:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self._inner.__anext__()
+        except (StopAsyncIteration, anyio.ClosedResourceError, anyio.BrokenResourceError):
+            self._lost.set()
+            raise
 
 
 class ServerConnection:
@@ -172,16 +192,14 @@ class ServerConnection:
         with anyio.CancelScope(deadline=began + self.config.connect_timeout_secs) as connect_scope:
             try:
                 transport = open_transport(self.config, info, http_mode=http_mode)
-                async with transport as (read, write), anyio.create_task_group() as tg:
-                    relay_send, relay_receive = anyio.create_memory_object_stream[Any](0)
-                    tg.start_soon(_relay, read, relay_send, self._lost)
-                    async with ClientSession(relay_receive, write, message_handler=self._on_message) as session:
+                async with transport as (read, write):
+                    watched = _Watched(read, self._lost)
+                    async with ClientSession(watched, write, message_handler=self._on_message) as session:  # type: ignore[arg-type]
                         await session.initialize()
                         self.tools = await _list_tools(session)
                         connect_scope.deadline = math.inf
                         connected = True
                         await self._serve(session)
-                    tg.cancel_scope.cancel()
             except Exception as exc:
                 cause = root_cause(exc)
                 permanent = isinstance(cause, MCPConnectError) and cause.permanent
