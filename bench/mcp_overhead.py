@@ -12,13 +12,11 @@ Run: .venv/bin/python bench/mcp_overhead.py [--calls 1000]
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -30,32 +28,12 @@ from bench._report import report
 from mcp_client import HttpSource, McpClientConfig, MCPClientManager, McpServerConfig, ProcessSource, WebSocketSource
 from mcp_client.transports.stdio import stdio_transport
 from mcp_client.transports.websocket import websocket_client
+from tools.launch import launched_server
 
 ROOT = Path(__file__).resolve().parents[1]
-ANNOUNCE = re.compile(rb"serving MCP over \w+ at (\S+)")
 BLOCKS = 10
 TARGETS = {"round_trip_ratio": ("<=", 1.15), "concurrent_secs": ("<=", 0.35), "startup_secs": ("<=", 1.0)}
 CALCULATOR = [sys.executable, "-m", "tools", "calculator"]
-
-
-@contextmanager
-def served(transport: str) -> Iterator[str]:
-    """The bundled calculator over `transport` on a free loopback port; yields its URL."""
-    process = subprocess.Popen(
-        [*CALCULATOR, "--transport", transport, "--port", "0"], stderr=subprocess.PIPE, cwd=ROOT
-    )
-    try:
-        assert process.stderr is not None
-        line = b""
-        deadline = time.monotonic() + 30
-        while not (match := ANNOUNCE.search(line)):
-            line = process.stderr.readline()
-            if not line or time.monotonic() > deadline:
-                raise RuntimeError(f"calculator over {transport} did not start")
-        yield match.group(1).decode()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _config(transport: str, url: str | None) -> McpClientConfig:
@@ -72,6 +50,7 @@ def _config(transport: str, url: str | None) -> McpClientConfig:
 async def bare_session(transport: str, url: str | None) -> AsyncIterator[ClientSession]:
     """The SDK alone: the transport, a ClientSession, initialize. No registry, limits or supervision."""
     async with AsyncExitStack() as stack:
+        streams: Any
         if transport == "stdio":
             streams = stdio_transport(CALCULATOR[0], [*CALCULATOR[1:], "--transport", "stdio"])
         elif transport == "http":
@@ -86,7 +65,8 @@ async def bare_session(transport: str, url: str | None) -> AsyncIterator[ClientS
 
 async def round_trip_ratio(transport: str, calls: int) -> float:
     per_block = calls // BLOCKS
-    with served(transport) if transport != "stdio" else _nothing() as url:
+    server: Any = launched_server("calculator", "ws" if transport == "ws" else "http")
+    with server if transport != "stdio" else nullcontext() as url:
         async with MCPClientManager(_config(transport, url)) as manager, bare_session(transport, url) as bare:
             for i in range(20):  # warm both paths up before measuring
                 await manager.call_tool("evaluate", {"expression": f"{i}"})
@@ -107,11 +87,6 @@ async def round_trip_ratio(transport: str, calls: int) -> float:
         f"bare SDK {bare_secs / calls * 1e3:.3f} ms/call, median block ratio {ratio:.3f}"
     )
     return ratio
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield None
 
 
 def _slow_server(name: str, *extra: str) -> McpServerConfig:
