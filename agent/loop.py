@@ -32,15 +32,15 @@ from inference import (
     Backend,
     ChatRequest,
     ChatResponse,
-    InferenceError,
     Message,
     ReasoningDelta,
-    ResponseDone,
     SamplingParams,
+    StreamItem,
     TextDelta,
     ToolChoice,
     Usage,
 )
+from inference.backend import collect
 from tools import ToolCall, Toolset, ToolSpec
 from tools._aio import produced
 
@@ -208,15 +208,15 @@ class Agent:
 
     async def _turn(self, request: ChatRequest, round_no: int, emit: EventHandler) -> ChatResponse:
         """One model turn, streamed: answer and reasoning text are emitted as they come."""
+
+        async def forward(item: StreamItem) -> None:
+            if isinstance(item, TextDelta):
+                await emit(Token(round=round_no, text=item.text))
+            elif isinstance(item, ReasoningDelta):
+                await emit(Reasoning(round=round_no, text=item.text))
+
         async with self.backend.stream(request) as items:
-            async for item in items:
-                if isinstance(item, TextDelta):
-                    await emit(Token(round=round_no, text=item.text))
-                elif isinstance(item, ReasoningDelta):
-                    await emit(Reasoning(round=round_no, text=item.text))
-                elif isinstance(item, ResponseDone):
-                    return item.response
-        raise InferenceError("the model's stream ended without a response")
+            return await collect(items, forward)
 
 class _StatusWatcher:
     """Turns a toolset's server state changes (an MCPClientManager's) into ServerStatusChanged events.

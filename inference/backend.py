@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
-from inference._types import ChatRequest, ChatResponse, Message, ModelInfo, StreamItem
+from inference._types import ChatRequest, ChatResponse, Message, ModelInfo, ResponseDone, StreamItem
+from inference.errors import InferenceError
 
 
 @runtime_checkable
@@ -31,3 +32,19 @@ class Backend(Protocol):
     async def count_tokens(self, messages: Sequence[Message]) -> int:
         """Tokens the rendered prompt for these messages takes (without tools)."""
         ...
+
+
+async def collect(
+    items: AsyncIterator[StreamItem], on_item: Callable[[StreamItem], Awaitable[None]] | None = None
+) -> ChatResponse:
+    """The response that ends a stream; every item before it goes to `on_item`, if given.
+
+    Raises:
+        InferenceError: the stream ended without a response.
+    """
+    async for item in items:
+        if isinstance(item, ResponseDone):
+            return item.response
+        if on_item is not None:
+            await on_item(item)
+    raise InferenceError("the model's stream ended without a response")

@@ -40,6 +40,7 @@ from inference._types import (
     TextDelta,
     Usage,
 )
+from inference.backend import collect
 from inference.ctransformers_files import ModelFileInfo, inspect_model_file
 from inference.errors import GrammarError, InferenceError, ModelLoadError
 from inference.templates import ChatTemplate
@@ -217,10 +218,7 @@ class CTransformersBackend:
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         async with self.stream(request) as items:
-            async for item in items:
-                if isinstance(item, ResponseDone):
-                    return item.response
-        raise InferenceError("generation ended without a response")
+            return await collect(items)
 
     @asynccontextmanager
     async def stream(self, request: ChatRequest) -> AsyncIterator[AsyncIterator[StreamItem]]:

@@ -38,6 +38,7 @@ from inference._types import (
     TextDelta,
     Usage,
 )
+from inference.backend import collect
 from inference.errors import InferenceError, ModelLoadError, ModelNotFoundError
 from inference.llama_cpp_grammar import compile_grammar, schema_to_gbnf, tool_call_gbnf
 from inference.models import Progress, resolve_model
@@ -226,10 +227,7 @@ class LlamaCppBackend:
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         async with self.stream(request) as items:
-            async for item in items:
-                if isinstance(item, ResponseDone):
-                    return item.response
-        raise InferenceError("generation ended without a response")
+            return await collect(items)
 
     @asynccontextmanager
     async def stream(self, request: ChatRequest) -> AsyncIterator[AsyncIterator[StreamItem]]:
