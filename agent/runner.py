@@ -158,7 +158,7 @@ class _Session:
         self.loop = _Loop()
         self.engine = engine
         self._engine_cm: AbstractContextManager[ChatEngine] = self.loop.portal.wrap_async_context_manager(engine)
-        self.streams: set[ChunkIterator | AsyncChunkIterator] = set()
+        self.streams: set[_StreamHandle] = set()
         self.lock = threading.Lock()
         self.closed = False
         try:
@@ -208,7 +208,27 @@ class _Session:
                 self.loop.stop()
 
 
-class ChunkIterator(Iterator[oa.ChatCompletionChunk]):
+class _StreamHandle:
+    """What both chunk iterators share: an open stream in the Runner's loop, closed once, from any thread."""
+
+    _session: _Session
+    _cm: Any
+    _closed: bool
+
+    def close(self) -> None:
+        """Stop the run (if still going) and release it."""
+        with self._session.lock:
+            self.close_now()
+
+    def close_now(self) -> None:
+        """Close with the session lock already held (Runner.close holds it while closing every stream)."""
+        if not self._closed:
+            self._closed = True
+            self._session.streams.discard(self)
+            self._cm.__exit__(None, None, None)
+
+
+class ChunkIterator(_StreamHandle, Iterator[oa.ChatCompletionChunk]):
     """The chunks of a streamed request, for a `for` loop. Leaving early, call `close()` (or use `with`)."""
 
     def __init__(self, session: _Session, stream: AbstractAsyncContextManager[ChunkStream]) -> None:
@@ -231,16 +251,6 @@ class ChunkIterator(Iterator[oa.ChatCompletionChunk]):
             self.close()
             raise
 
-    def close(self) -> None:
-        """Stop the run (if still going) and release it."""
-        with self._session.lock:
-            self.close_now()
-
-    def close_now(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._session.streams.discard(self)
-            self._cm.__exit__(None, None, None)
 
     def __enter__(self) -> ChunkIterator:
         return self
@@ -249,7 +259,7 @@ class ChunkIterator(Iterator[oa.ChatCompletionChunk]):
         self.close()
 
 
-class AsyncChunkIterator:
+class AsyncChunkIterator(_StreamHandle):
     """The chunks of a streamed request, for `async for`. Leaving early, `await aclose()` (or `async with`)."""
 
     def __init__(self, session: _Session, stream: AbstractAsyncContextManager[ChunkStream]) -> None:
@@ -285,15 +295,6 @@ class AsyncChunkIterator:
         if not self._closed:
             await anyio.to_thread.run_sync(self.close)
 
-    def close(self) -> None:
-        with self._session.lock:
-            self.close_now()
-
-    def close_now(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._session.streams.discard(self)
-            self._cm.__exit__(None, None, None)
 
     async def __aenter__(self) -> AsyncChunkIterator:
         return self
