@@ -1,0 +1,24 @@
+"""The `mcpagent` command line: `run`, `chat`, `serve` and `tools`, over the same engine as the library."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from agent.cli.run import run
+
+app = typer.Typer(
+    help="Tool-using agents on local models, with MCP tools.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+app.command()(run)
+
+
+@app.callback()
+def _app() -> None:
+    """mcpagent: tool-using agents on local models, with MCP tools."""
+
+
+def main() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    app()
