@@ -32,7 +32,7 @@ from agent._convert import (
 from agent.errors import RequestError
 from agent.events import Event
 from agent.loop import Agent, AgentOptions
-from inference import Backend, Message, ModelPool, NamedTool, UnknownModelError
+from inference import Backend, LocalPrompts, Message, ModelPool, NamedTool, Prepared, UnknownModelError
 from inference.pool import OpenableBackend
 from mcp_client import McpClientConfig, MCPClientManager
 from tools import ToolSpec
@@ -56,6 +56,8 @@ class _Plan:
 
     model_id: str
     backend: Backend
+    model: Backend
+    """The model itself (`backend` may wrap it to constrain the answer)."""
     messages: list[Message]
     external: list[ToolSpec]
     options: AgentOptions
@@ -170,9 +172,10 @@ class ChatEngine:
 
     def _plan(self, request: oa.ChatCompletionRequest, model_id: str | None) -> _Plan:
         if model_id is not None:
-            served, backend = self.route(model_id, explicit=True)
+            served, model = self.route(model_id, explicit=True)
         else:
-            served, backend = self.route(request.model)
+            served, model = self.route(request.model)
+        backend = model
         external = to_tools(request)
         mcp_names = {t.name for t in self._manager.tools} if self._manager is not None else set()
         for spec in external:
@@ -196,6 +199,7 @@ class ChatEngine:
         return _Plan(
             model_id=served,
             backend=backend,
+            model=model,
             messages=to_messages(request),
             external=external,
             options=options,
@@ -268,6 +272,30 @@ class ChatEngine:
                 finally:
                     receive.close()
                     task_group.cancel_scope.cancel()
+
+    def check(self, request: oa.ChatCompletionRequest, *, model_id: str | None = None) -> str:
+        """Raise what serving `request` would raise before its first chunk; return the model id it goes to.
+
+        For a server, which must choose the response status before it starts streaming.
+        """
+        return self._plan(request, model_id).model_id
+
+    async def prompt(self, request: oa.ChatCompletionRequest, *, model_id: str | None = None) -> tuple[str, Prepared]:
+        """(model id, prompt) of the first model turn of `request`: the text and tokens the model would
+        evaluate, MCP and client tools included. Nothing is generated and no tool runs.
+
+        Raises:
+            RequestError: the model is served by a remote engine, which renders its own prompts; or a field
+                that cannot be honoured.
+            UnknownModelError: the model is not loaded.
+            ContextOverflowError: the prompt does not fit the model's context window.
+        """
+        plan = self._plan(request, model_id)
+        if not isinstance(plan.model, LocalPrompts):
+            raise RequestError("model", f"{plan.model_id!r} runs on a remote engine, which renders its own prompts")
+        agent = Agent(plan.model, self._manager, plan.options)
+        first = await agent.first_request(plan.messages, external_tools=plan.external)
+        return plan.model_id, await plan.model.prompt_tokens(first)
 
     async def tokenize(self, text: str, *, special: bool = True, model_id: str | None = None) -> list[int]:
         return await self.route(model_id, explicit=model_id is not None)[1].tokenize(text, special=special)

@@ -165,13 +165,8 @@ class Agent:
         tool_choice = options.tool_choice
         for round_no in range(1, options.max_rounds + 1):
             last = round_no == options.max_rounds or calls.give_up
-            request = ChatRequest(
-                messages=tuple(history),
-                tools=await selector.tools_for(history, records),
-                tool_choice="none" if last or not tools else tool_choice,
-                sampling=options.sampling,
-                max_calls_per_turn=options.max_calls_per_turn,
-            )
+            offered = await selector.tools_for(history, records)
+            request = self._request(history, offered, "none" if last or not tools else tool_choice)
             response = await self._turn(request, round_no, emit)
             usage += response.usage
             message = response.message
@@ -205,6 +200,28 @@ class Agent:
                 history.append(Message(role="tool", content=content, tool_call_id=call.id, name=call.name))
             tool_choice = "auto"
         raise AssertionError("unreachable: the last round always answers")
+
+    def _request(self, history: Sequence[Message], tools: Sequence[ToolSpec], tool_choice: ToolChoice) -> ChatRequest:
+        options = self.options
+        return ChatRequest(
+            messages=tuple(history),
+            tools=tools,
+            tool_choice=tool_choice,
+            sampling=options.sampling,
+            max_calls_per_turn=options.max_calls_per_turn,
+        )
+
+    async def first_request(
+        self, prompt: str | Sequence[Message], *, external_tools: Sequence[ToolSpec] = ()
+    ) -> ChatRequest:
+        """The request a run's first model turn sends the backend, built without running anything (to tokenize
+        or inspect the prompt a run starts from)."""
+        history = self._messages(prompt)
+        own = list(self.toolset.tools) if self.toolset is not None else []
+        selector = _Selector(own, tuple(external_tools), self.options.tool_budget_tokens, token_counter(self.backend))
+        offered = await selector.tools_for(history, [])
+        last = self.options.max_rounds == 1
+        return self._request(history, offered, "none" if last or not offered else self.options.tool_choice)
 
     async def _turn(self, request: ChatRequest, round_no: int, emit: EventHandler) -> ChatResponse:
         """One model turn, streamed: answer and reasoning text are emitted as they come."""

@@ -23,7 +23,8 @@ from inference._types import (
     ToolChoice,
     Usage,
 )
-from inference.backend import Backend
+from inference._prompt import Prepared
+from inference.backend import Backend, LocalPrompts
 from inference.errors import (
     ContextOverflowError,
     EngineError,
@@ -36,6 +37,7 @@ from inference.errors import (
     InferenceError,
     ModelLoadError,
     ModelNotFoundError,
+    TokenError,
 )
 from inference.models import DEFAULT_MODEL, resolve_model
 from inference.pool import ModelPool, UnknownModelError
@@ -70,11 +72,14 @@ __all__ = [
     "FinishReason",
     "GrammarError",
     "InferenceError",
+    "LocalPrompts",
+    "Prepared",
     "LlamaCppBackend",
     "Message",
     "ModelInfo",
     "ModelLoadError",
     "ModelNotFoundError",
+    "TokenError",
     "ModelPool",
     "NamedTool",
     "RemoteBackend",

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
+from inference._prompt import Prepared
 from inference._types import ChatRequest, ChatResponse, Message, ModelInfo, ResponseDone, StreamItem
 from inference.errors import InferenceError
 
@@ -31,6 +32,23 @@ class Backend(Protocol):
 
     async def count_tokens(self, messages: Sequence[Message]) -> int:
         """Tokens the rendered prompt for these messages takes (without tools)."""
+        ...
+
+
+@runtime_checkable
+class LocalPrompts(Protocol):
+    """What a backend that renders its own prompts (a local model) offers besides `Backend`."""
+
+    async def prompt_tokens(self, request: ChatRequest) -> Prepared:
+        """The prompt a request evaluates: its text and tokens, exactly as generation renders them."""
+        ...
+
+    def parse(self, text: str) -> Message:
+        """An assistant turn parsed out of the model's raw text: content, reasoning and tool calls."""
+        ...
+
+    def special_tokens(self, tokens: Sequence[int]) -> list[int]:
+        """The ids among `tokens` that are special (control) tokens. Raises TokenError for unknown ids."""
         ...
 
 

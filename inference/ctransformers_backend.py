@@ -42,7 +42,7 @@ from inference._types import (
 )
 from inference.backend import collect
 from inference.ctransformers_files import ModelFileInfo, inspect_model_file
-from inference.errors import GrammarError, InferenceError, ModelLoadError
+from inference.errors import GrammarError, InferenceError, ModelLoadError, TokenError
 from inference.templates import ChatTemplate
 from tools._aio import from_worker_thread
 
@@ -326,14 +326,42 @@ class CTransformersBackend:
         """The text of token ids.
 
         Raises:
-            ValueError: an id outside the vocabulary (the native call would read out of bounds).
+            TokenError: an id outside the vocabulary (the native call would read out of bounds).
         """
         llm = self._require()
-        bad = [t for t in tokens if not 0 <= t < self._n_vocab]
-        if bad:
-            raise ValueError(f"tokens: {bad[:5]} outside the vocabulary 0..{self._n_vocab - 1}")
+        self._check_ids(tokens)
         data = await anyio.to_thread.run_sync(lambda: llm.detokenize(list(tokens), decode=False), limiter=self._limiter)
         return bytes(data).decode("utf-8", "replace")
+
+    def _check_ids(self, tokens: Sequence[int]) -> None:
+        self._require()
+        bad = [t for t in tokens if not 0 <= t < self._n_vocab]
+        if bad:
+            raise TokenError(bad, f"outside the vocabulary 0..{self._n_vocab - 1}")
+
+    def special_tokens(self, tokens: Sequence[int]) -> list[int]:
+        """The ids among `tokens` that are BOS or EOS (GGML vocabularies mark no other special tokens).
+
+        Raises:
+            TokenError: an id outside the vocabulary.
+        """
+        self._check_ids(tokens)
+        llm = self._require()
+        marks = {llm.bos_token_id, llm.eos_token_id}
+        return [t for t in tokens if t in marks]
+
+    async def prompt_tokens(self, request: ChatRequest) -> Prepared:
+        """The prompt a request evaluates, rendered and tokenized exactly as generation does.
+
+        Raises:
+            ContextOverflowError: it does not fit the context window.
+        """
+        self._require()
+        return await anyio.to_thread.run_sync(self.prepare, request, limiter=self._limiter)
+
+    def parse(self, text: str) -> Message:
+        """An assistant turn from the model's raw text: content and tool calls (the smollm2 prompt format)."""
+        return _response(text, "stop", Usage()).message
 
     async def count_tokens(self, messages: Sequence[Message]) -> int:
         prompt = self.render(ChatRequest(messages=messages))

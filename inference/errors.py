@@ -5,6 +5,7 @@
     ├── ModelLoadError        the file exists but could not be loaded (corrupt, truncated, not GGUF)
     ├── ContextOverflowError  the prompt does not fit in the context window
     ├── GrammarError          a grammar or JSON schema could not be compiled
+    ├── TokenError            token ids outside the vocabulary, or special where they may not be
     └── EngineError           a remote OpenAI-compatible engine failed (every one carries `url`)
         ├── EngineUnreachableError  no connection (refused, DNS, reset), after the retries
         ├── EngineTimeoutError      no answer within `timeout_secs`
@@ -50,6 +51,16 @@ class ContextOverflowError(InferenceError):
 class GrammarError(InferenceError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"invalid grammar: {reason}")
+        self.reason = reason
+
+
+class TokenError(InferenceError, ValueError):
+    """Token ids that cannot be turned into text as asked. `tokens` are the offending ids."""
+
+    def __init__(self, tokens: Sequence[int], reason: str) -> None:
+        shown = ", ".join(str(t) for t in list(tokens)[:5]) + (", ..." if len(tokens) > 5 else "")
+        super().__init__(f"tokens [{shown}]: {reason}")
+        self.tokens = tuple(tokens)
         self.reason = reason
 
 

@@ -39,7 +39,7 @@ from inference._types import (
     Usage,
 )
 from inference.backend import collect
-from inference.errors import InferenceError, ModelLoadError, ModelNotFoundError
+from inference.errors import InferenceError, ModelLoadError, ModelNotFoundError, TokenError
 from inference.llama_cpp_grammar import compile_grammar, schema_to_gbnf, tool_call_gbnf
 from inference.models import Progress, resolve_model
 from inference.parsers import ParsedTurn
@@ -355,9 +355,46 @@ class LlamaCppBackend:
         )
 
     async def detokenize(self, tokens: Sequence[int]) -> str:
+        """The text of token ids, special tokens included.
+
+        Raises:
+            TokenError: an id outside the vocabulary (llama.cpp would read out of bounds).
+        """
         llm = self._require()
+        self._check_ids(tokens)
         data = await anyio.to_thread.run_sync(lambda: llm.detokenize(list(tokens), special=True))
         return data.decode("utf-8", "replace")
+
+    def _check_ids(self, tokens: Sequence[int]) -> None:
+        n_vocab = self._require().n_vocab()
+        bad = [t for t in tokens if not 0 <= t < n_vocab]
+        if bad:
+            raise TokenError(bad, f"outside the vocabulary 0..{n_vocab - 1}")
+
+    def special_tokens(self, tokens: Sequence[int]) -> list[int]:
+        """The ids among `tokens` that are control tokens (BOS, EOS, chat markers such as <|im_start|>).
+
+        Raises:
+            TokenError: an id outside the vocabulary.
+        """
+        self._check_ids(tokens)
+        vocab = self._require()._model.vocab
+        control = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL
+        return [t for t in tokens if llama_cpp.llama_vocab_get_attr(vocab, t) & control]
+
+    async def prompt_tokens(self, request: ChatRequest) -> Prepared:
+        """The prompt a request evaluates, rendered and tokenized exactly as generation does.
+
+        Raises:
+            ContextOverflowError: it does not fit the context window (and trimming is off or not enough).
+        """
+        self._require()
+        return await anyio.to_thread.run_sync(self.prepare, request, limiter=self._limiter)
+
+    def parse(self, text: str) -> Message:
+        """An assistant turn from the model's raw text: content, reasoning and tool calls, in the model's format."""
+        turn = self._turns.parse(text)
+        return Message(role="assistant", content=turn.content, reasoning=turn.reasoning, tool_calls=tuple(turn.tool_calls))
 
     async def count_tokens(self, messages: Sequence[Message]) -> int:
         prompt = self.render(ChatRequest(messages=messages))

@@ -7,11 +7,13 @@ import os
 import typer
 
 from agent.cli.run import run
+from agent.cli.serve import serve
 
 app = typer.Typer(
     help="Tool-using agents on local models, with MCP tools.", no_args_is_help=True, pretty_exceptions_enable=False
 )
 app.command()(run)
+app.command()(serve)
 
 
 @app.callback()

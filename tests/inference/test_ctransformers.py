@@ -167,7 +167,7 @@ async def test_text_of_many_multibyte_characters_tokenizes_byte_by_byte(backend:
 
 
 async def test_detokenize_rejects_ids_outside_the_vocabulary(backend: CTransformersBackend) -> None:
-    with pytest.raises(ValueError, match=r"\[-1, 269\] outside the vocabulary 0\.\.268"):
+    with pytest.raises(ValueError, match=r"tokens \[-1, 269\]: outside the vocabulary 0\.\.268"):
         await backend.detokenize([5, -1, 269])
 
 

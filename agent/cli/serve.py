@@ -1,0 +1,81 @@
+"""`mcpagent serve`: the OpenAI-compatible server, with the MCP tools run server-side."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio
+import typer
+from rich.markup import escape
+
+from agent.cli._common import (
+    EngineUrl,
+    MaxRounds,
+    MaxTokens,
+    McpConfig,
+    Model,
+    Settings,
+    Temperature,
+    Threads,
+    Verbose,
+    errors,
+    open_engine,
+    setup_logging,
+    user_errors,
+)
+from inference import DEFAULT_MODEL
+
+
+async def _serve(settings: Settings, *, host: str, port: int, api_key: str | None, engine_timeout: float) -> None:
+    from agent.server import serve as serve_app
+
+    async with open_engine(settings, engine_timeout=engine_timeout) as engine:
+        model_id = engine.get_default_model_id()
+
+        def ready(url: str) -> None:
+            key = " · API key required" if api_key else ""
+            errors.print(
+                f"mcpagent: serving {escape(model_id or '')} on {url}/v1 (docs {url}/docs, health {url}/health){key}",
+                soft_wrap=True,
+            )
+            errors.print("[dim]Ctrl-C stops the server.[/]")
+
+        await serve_app(engine, host=host, port=port, api_key=api_key, on_ready=ready, access_log=settings.verbose)
+    errors.print("mcpagent: stopped")
+
+
+def serve(
+    model: Model = DEFAULT_MODEL,
+    mcp_config: McpConfig = None,
+    engine_url: EngineUrl = None,
+    threads: Threads = None,
+    max_rounds: MaxRounds = 6,
+    temperature: Temperature = 0.0,
+    max_tokens: MaxTokens = 512,
+    host: Annotated[str, typer.Option(help="The address to listen on; 127.0.0.1 is this machine only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="The port; 0 picks a free one.")] = 8000,
+    api_key: Annotated[
+        str | None,
+        typer.Option(envvar="MCPAGENT_API_KEY", help="Require 'Authorization: Bearer KEY' on the /v1 routes."),
+    ] = None,
+    engine_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds to wait for --engine-url before answering 504.")
+    ] = 60.0,
+    verbose: Verbose = False,
+) -> None:
+    """Serve an OpenAI-compatible API: /v1/chat/completions (MCP tools run here), /v1/models, /v1/tokenize,
+    /v1/detokenize, /health and /docs. The request defaults (--max-rounds, --temperature, --max-tokens) apply
+    where a request does not set them."""
+    setup_logging(verbose)
+    settings = Settings(
+        model=model,
+        mcp_config=mcp_config,
+        engine_url=engine_url,
+        threads=threads,
+        max_rounds=max_rounds,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        verbose=verbose,
+    )
+    with user_errors(verbose):
+        anyio.run(lambda: _serve(settings, host=host, port=port, api_key=api_key, engine_timeout=engine_timeout))
