@@ -7,6 +7,7 @@ ctransformers; the backends are imported lazily here, so code that needs only th
 
 from __future__ import annotations
 
+from inference._prompt import Prepared
 from inference._types import (
     ChatRequest,
     ChatResponse,
@@ -23,7 +24,6 @@ from inference._types import (
     ToolChoice,
     Usage,
 )
-from inference._prompt import Prepared
 from inference.backend import Backend, LocalPrompts
 from inference.errors import (
     ContextOverflowError,

@@ -36,8 +36,8 @@ class Backend(Protocol):
 
 
 @runtime_checkable
-class LocalPrompts(Protocol):
-    """What a backend that renders its own prompts (a local model) offers besides `Backend`."""
+class LocalPrompts(Backend, Protocol):
+    """A backend that renders its own prompts (a local model): what it offers besides `Backend`."""
 
     async def prompt_tokens(self, request: ChatRequest) -> Prepared:
         """The prompt a request evaluates: its text and tokens, exactly as generation renders them."""

@@ -42,7 +42,7 @@ from inference.backend import collect
 from inference.errors import InferenceError, ModelLoadError, ModelNotFoundError, TokenError
 from inference.llama_cpp_grammar import compile_grammar, schema_to_gbnf, tool_call_gbnf
 from inference.models import Progress, resolve_model
-from inference.parsers import ParsedTurn
+from inference.parsers import ParsedTurn, available_formats
 from inference.templates import FALLBACKS, ChatTemplate
 from inference.toolprompt import CALL_OPEN
 from tools._aio import from_worker_thread
@@ -96,6 +96,9 @@ class LlamaCppBackend:
         chat_template: str | None = None,
         chat_format: str | None = None,
     ) -> None:
+        if chat_format is not None and chat_format not in available_formats():
+            known = ", ".join(available_formats())
+            raise InferenceError(f"chat_format: {chat_format!r} is not a tool-call format; formats: {known}")
         self._model_ref = model
         self._chat_template = chat_template
         self._chat_format = chat_format
@@ -394,7 +397,8 @@ class LlamaCppBackend:
     def parse(self, text: str) -> Message:
         """An assistant turn from the model's raw text: content, reasoning and tool calls, in the model's format."""
         turn = self._turns.parse(text)
-        return Message(role="assistant", content=turn.content, reasoning=turn.reasoning, tool_calls=tuple(turn.tool_calls))
+        calls = tuple(turn.tool_calls)
+        return Message(role="assistant", content=turn.content, reasoning=turn.reasoning, tool_calls=calls)
 
     async def count_tokens(self, messages: Sequence[Message]) -> int:
         prompt = self.render(ChatRequest(messages=messages))

@@ -1,4 +1,5 @@
-"""Start a bundled tool server over HTTP or WebSocket in a child process, and learn its URL.
+"""Start a bundled tool server over HTTP or WebSocket (or any command that announces a URL) in a child
+process, and learn its URL.
 
     with launched_server("calculator", "ws") as url:   # ws://127.0.0.1:PORT/
         ...
@@ -7,21 +8,57 @@
 from __future__ import annotations
 
 import queue
+import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal
 
-_MARK = " serving MCP over "
+_ANNOUNCE = re.compile(r" serving MCP over \S+ at (?P<url>\S+)")
 
 
-def _watch(stderr: object, urls: queue.Queue[str]) -> None:
-    """Hand over the announced URL, then keep draining stderr so the server never blocks on it."""
+def _watch(stderr: object, announce: re.Pattern[str], urls: queue.Queue[str]) -> None:
+    """Hand over the announced URL, then keep draining stderr so the process never blocks on it."""
     for line in stderr:  # type: ignore[attr-defined]
-        if _MARK in line:
-            urls.put(line.rsplit(" at ", 1)[1].strip())
+        match = announce.search(line)
+        if match:
+            urls.put(match["url"])
+
+
+@contextmanager
+def launched_command(
+    command: Sequence[str], announce: re.Pattern[str], *, what: str, timeout_secs: float = 30.0
+) -> Iterator[str]:
+    """Run `command`, wait for a stderr line matching `announce` (its `url` group), and yield that URL.
+
+    The process is stopped on exit (SIGTERM, then SIGKILL if it lingers for 10 s).
+
+    Raises:
+        RuntimeError: it exited or announced no URL within `timeout_secs`.
+    """
+    process = subprocess.Popen(list(command), stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    urls: queue.Queue[str] = queue.Queue()
+    watcher = threading.Thread(target=_watch, args=(process.stderr, announce, urls), daemon=True)
+    watcher.start()
+    try:
+        try:
+            url = urls.get(timeout=timeout_secs)
+        except queue.Empty:
+            state = f"exited with code {process.returncode}" if process.poll() is not None else "is still silent"
+            raise RuntimeError(f"{what} announced no URL within {timeout_secs:g} s; it {state}") from None
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        watcher.join(timeout=5)  # it ends at the pipe's EOF, now that the process is gone
+        if process.stderr is not None:
+            process.stderr.close()
 
 
 @contextmanager
@@ -36,25 +73,5 @@ def launched_server(
         RuntimeError: it exited or announced no URL within `timeout_secs`.
     """
     command = [sys.executable, "-m", "tools", name, "--transport", transport, "--port", "0", *args]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    urls: queue.Queue[str] = queue.Queue()
-    watcher = threading.Thread(target=_watch, args=(process.stderr, urls), daemon=True)
-    watcher.start()
-    try:
-        try:
-            url = urls.get(timeout=timeout_secs)
-        except queue.Empty:
-            state = f"exited with code {process.returncode}" if process.poll() is not None else "is still silent"
-            message = f"{name} over {transport} announced no URL within {timeout_secs:g} s; it {state}"
-            raise RuntimeError(message) from None
+    with launched_command(command, _ANNOUNCE, what=f"{name} over {transport}", timeout_secs=timeout_secs) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        watcher.join(timeout=5)  # it ends at the pipe's EOF, now that the server is gone
-        if process.stderr is not None:
-            process.stderr.close()

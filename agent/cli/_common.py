@@ -15,7 +15,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from agent._defaults import bundled_config
 from agent.engine import ChatEngine
@@ -56,6 +56,10 @@ Threads = Annotated[int | None, typer.Option(min=1, help="CPU threads (default: 
 MaxRounds = Annotated[int, typer.Option(min=1, help="Model turns per run at most.")]
 Temperature = Annotated[float, typer.Option(min=0.0, help="Sampling temperature; 0 is greedy.")]
 MaxTokens = Annotated[int, typer.Option(min=1, help="Tokens per model turn at most.")]
+ChatFormat = Annotated[
+    str | None,
+    typer.Option(help="The model's tool-call format (a parser name, e.g. hermes), when its template is not detected."),
+]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Logs, and full tracebacks on errors.")]
 
 
@@ -70,6 +74,7 @@ class Settings:
     max_rounds: int = 6
     temperature: float = 0.0
     max_tokens: int = 256
+    chat_format: str | None = None
     verbose: bool = False
 
     def agent_options(self) -> AgentOptions:
@@ -116,7 +121,7 @@ class _AssemblyBar:
 
     def __init__(self) -> None:
         self._progress: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
 
     def __call__(self, done: int, total: int) -> None:
         if self._progress is None:
@@ -148,7 +153,11 @@ def backend_for(settings: Settings, *, engine_timeout: float = 60.0, progress: _
     from inference.llama_cpp_backend import LlamaCppBackend
 
     backend = LlamaCppBackend(
-        model_reference(settings.model), n_threads=settings.threads, model_id=model_id, progress=progress
+        model_reference(settings.model),
+        n_threads=settings.threads,
+        model_id=model_id,
+        progress=progress,
+        chat_format=settings.chat_format,
     )
     return model_id, backend
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import anyio
 import typer
 from rich.markup import escape
+from rich.status import Status
 
 from agent import openai_types as oa
 from agent.cli._common import (
@@ -56,7 +57,7 @@ class _Printer:
     """Shows a run as it happens: tool calls (with a spinner while each runs), results, the answer, figures."""
 
     def __init__(self) -> None:
-        self._spinner = None
+        self._spinner: Status | None = None
 
     def _stop_spinner(self) -> None:
         if self._spinner is not None:
@@ -107,7 +108,9 @@ def run(
     temperature: Temperature = 0.0,
     max_tokens: MaxTokens = 256,
     tool_choice: Annotated[str, typer.Option(help="auto, required or none, for the first round.")] = "auto",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the response object (OpenAI's shape) instead.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the response object (OpenAI's shape) instead.")
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
     """Run the agent once on QUESTION, showing each tool call, its result and the answer."""

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from agent.cli._common import (
+    ChatFormat,
     EngineUrl,
     MaxRounds,
     MaxTokens,
@@ -52,6 +53,7 @@ def serve(
     max_rounds: MaxRounds = 6,
     temperature: Temperature = 0.0,
     max_tokens: MaxTokens = 512,
+    chat_format: ChatFormat = None,
     host: Annotated[str, typer.Option(help="The address to listen on; 127.0.0.1 is this machine only.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="The port; 0 picks a free one.")] = 8000,
     api_key: Annotated[
@@ -75,6 +77,7 @@ def serve(
         max_rounds=max_rounds,
         temperature=temperature,
         max_tokens=max_tokens,
+        chat_format=chat_format,
         verbose=verbose,
     )
     with user_errors(verbose):

@@ -85,7 +85,7 @@ async def serve(
                 task_group.cancel_scope.cancel()
 
             task_group.start_soon(run)
-            while not server.started:
+            while not server.started:  # noqa: ASYNC110  (uvicorn sets a flag, not an event)
                 await anyio.sleep(0.02)
             if on_ready is not None:
                 on_ready(_url(sock))

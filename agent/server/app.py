@@ -259,7 +259,6 @@ def create_app(engine: ChatEngine, *, api_key: str | None = None) -> FastAPI:
             text = await backend.detokenize(body.tokens)
         except Exception as exc:
             raise api_error(exc) from exc
-        assert isinstance(backend, LocalPrompts)
         parsed = backend.parse(text)
         message = oa.ResponseMessage(
             content=parsed.content if parsed.content or not parsed.tool_calls else None,
@@ -272,7 +271,6 @@ def create_app(engine: ChatEngine, *, api_key: str | None = None) -> FastAPI:
     async def detokenize_string(body: wire.DetokenizeStringRequest) -> Response:
         """Token ids to a string; `special_token_policy` says what to do with special tokens."""
         model_id, backend = _local(engine, body)
-        assert isinstance(backend, LocalPrompts)
         try:
             special = set(backend.special_tokens(body.tokens))
             if special and body.special_token_policy == "raise":
@@ -312,7 +310,9 @@ def create_app(engine: ChatEngine, *, api_key: str | None = None) -> FastAPI:
     return app
 
 
-def _local(engine: ChatEngine, body: wire.DetokenizeRequest | wire.DetokenizeStringRequest) -> tuple[str, Any]:
+def _local(
+    engine: ChatEngine, body: wire.DetokenizeRequest | wire.DetokenizeStringRequest
+) -> tuple[str, LocalPrompts]:
     """The model of a detokenize request, which must be local, and its token list checked."""
     try:
         model_id, backend = engine.route(body.model)
@@ -321,7 +321,8 @@ def _local(engine: ChatEngine, body: wire.DetokenizeRequest | wire.DetokenizeStr
     if not body.tokens:
         raise ApiError(400, "tokens: give at least one token id", param="tokens", code="empty_tokens")
     if not isinstance(backend, LocalPrompts):
-        raise ApiError(400, f"model: {model_id!r} runs on a remote engine; detokenize needs a local model", param="model")
+        reason = f"model: {model_id!r} runs on a remote engine; detokenize needs a local model"
+        raise ApiError(400, reason, param="model")
     return model_id, backend
 
 

@@ -38,7 +38,9 @@ class DetokenizeRequest(_TokensIn):
 class DetokenizeResponse(BaseModel):
     model: str = Field(description="The model whose tokenizer and tool-call format were used.")
     text: str = Field(description="The raw text, special tokens included.")
-    message: oa.ResponseMessage = Field(description="The text parsed as an assistant turn: content, tool calls, reasoning.")
+    message: oa.ResponseMessage = Field(
+        description="The text parsed as an assistant turn: content, tool calls, reasoning."
+    )
 
 
 class DetokenizeStringRequest(_TokensIn):
