@@ -161,7 +161,9 @@ class ChatCompletionRequest(_Request):
     model: str = Field(
         "default", description="The model id; 'default' (for a single-model Runner, any id) is the default model."
     )
-    messages: list[ChatMessage] = Field(description="The conversation; a string is read as one user message.")
+    messages: list[ChatMessage] = Field(
+        min_length=1, description="The conversation; a string is read as one user message."
+    )
     max_tokens: int | None = Field(None, ge=1, description="Tokens per model turn at most.")
     max_completion_tokens: int | None = Field(None, ge=1, description="OpenAI's newer name for max_tokens.")
     temperature: float | None = Field(None, ge=0, description="Sampling temperature; 0 is greedy.")
@@ -174,8 +176,11 @@ class ChatCompletionRequest(_Request):
     stop: str | list[str] | None = Field(None, description="Stop strings.")
     stop_seqs: list[str] | None = Field(None, description="mistral.rs's name for stop.")
     seed: int | None = Field(None, description="Sampling seed.")
-    n: int = Field(1, description="Choices to generate: only 1 is supported.")
-    n_choices: int = Field(1, description="mistral.rs's name for n: only 1 is supported.")
+    # The schema says "exactly 1"; the validator below says why.
+    n: int = Field(1, json_schema_extra={"minimum": 1, "maximum": 1}, description="Choices: only 1 is supported.")
+    n_choices: int = Field(
+        1, json_schema_extra={"minimum": 1, "maximum": 1}, description="mistral.rs's name for n: only 1 is supported."
+    )
     stream: bool = Field(False, description="Return chunks (with the agent's events) instead of one response.")
     stream_options: StreamOptions | None = Field(None, description="Streaming options.")
     tools: list[Tool] | None = Field(None, description="Client-side functions: calls come back unexecuted.")
