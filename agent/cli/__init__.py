@@ -6,13 +6,17 @@ import os
 
 import typer
 
+from agent.cli.chat import chat
 from agent.cli.run import run
 from agent.cli.serve import serve
+from agent.cli.tools import tools
 
 app = typer.Typer(
     help="Tool-using agents on local models, with MCP tools.", no_args_is_help=True, pretty_exceptions_enable=False
 )
 app.command()(run)
+app.command()(chat)
+app.command()(tools)
 app.command()(serve)
 
 

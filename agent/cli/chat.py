@@ -56,7 +56,7 @@ from agent.events import (
 )
 from agent.loop import Agent
 from agent.runner import _Loop
-from inference import DEFAULT_MODEL, Message
+from inference import DEFAULT_MODEL, ContextOverflowError, Message
 from mcp_client import RegisteredTool, ServerStatus
 from mcp_client._connection import root_cause
 
@@ -82,6 +82,8 @@ class _TurnPrinter:
         self._open: str | None = None  # "token" or "reasoning" while a line of streamed text is unfinished
         self._streamed: set[int] = set()  # rounds whose answer text was streamed
         self._last_round = 0
+        self.broke_line = False
+        """`close()` ended a line of streamed text (so after Ctrl-C its "^C" echo is on a line of its own)."""
 
     def _end_line(self) -> None:
         if self._open is not None:
@@ -134,6 +136,7 @@ class _TurnPrinter:
 
     def close(self) -> None:
         self._stop_spinner()
+        self.broke_line = self._open is not None
         self._end_line()
 
 
@@ -152,11 +155,12 @@ class _Repl:
             "/tools": (self._tools, "the tools the model may call"),
             "/servers": (self._servers, "the MCP servers and their state"),
             "/reset": (self._reset, "forget the conversation"),
-            "/save": (self._save, "FILE: save the conversation as JSON"),
-            "/load": (self._load, "FILE: replace the conversation with a saved one"),
+            "/save FILE": (self._save, "save the conversation as JSON"),
+            "/load FILE": (self._load, "replace the conversation with a saved one"),
             "/help": (self._help, "this list"),
             "/exit": (self._exit, "leave (or Ctrl-D)"),
         }
+        self._by_name = {usage.split()[0]: run for usage, (run, _) in self.commands.items()}
 
     def loop(self) -> None:
         """Read and answer lines until /exit or Ctrl-D."""
@@ -188,10 +192,14 @@ class _Repl:
             future = self.portal.start_task_soon(self._turn, messages, scope, printer)
             wait_for([future])
         except KeyboardInterrupt:
-            if future is None:  # interrupted before the turn began
+            if future is not None:
+                _uninterrupted(lambda: self.portal.call(scope.cancel))
+                self._stopping(future)
+            if future is None or (future.exception() is None and not future.result()):
+                if not printer.broke_line:  # the terminal's "^C" echo is still on the line
+                    console.print()
                 console.print("[yellow](stopped)[/]")
                 return
-            _uninterrupted(lambda: self.portal.call(scope.cancel))
         self._finished(future)
 
     async def _turn(self, messages: list[Message], scope: anyio.CancelScope, printer: _TurnPrinter) -> bool:
@@ -205,31 +213,39 @@ class _Repl:
         finally:
             printer.close()
 
+    def _stopping(self, future: Future[bool]) -> None:
+        """Wait until a stopped turn has ended: the model stops at its next token (though it first finishes
+        reading the prompt, a few seconds for a long one); a running tool's call is abandoned."""
+        _uninterrupted(lambda: wait_for([future], timeout=0.3))
+        if not future.done():
+            with console.status("stopping…"):
+                _uninterrupted(lambda: wait_for([future]))
+
     def _finished(self, future: Future[bool]) -> None:
-        """Wait until the turn has ended (a stopped one is still unwinding: the model finishes its token, a
-        tool's call is abandoned), then say how it ended."""
-        _uninterrupted(lambda: wait_for([future]))
+        """Say how a turn that ran to its end ended: nothing more when it answered, else its error."""
         failure = future.exception()
         if failure is not None:
             if not isinstance(failure, Exception):
                 raise failure
             if self.verbose:
                 traceback.print_exception(failure)
-            console.print(explain(root_cause(failure)))
-        elif not future.result():
-            console.print("[yellow](stopped)[/]")
+            failure = root_cause(failure)
+            if isinstance(failure, ContextOverflowError):
+                console.print(f"[red]error:[/] {escape(str(failure))}\n[dim]hint: /reset, or lower --max-tokens[/]")
+            else:
+                console.print(explain(failure))
 
     # -- commands ----------------------------------------------------------------------------------
 
     def _command(self, line: str) -> bool:
         """Run a slash command; False to leave."""
         name, _, argument = line.partition(" ")
-        entry = self.commands.get(name.lower())
-        if entry is None:
-            known = ", ".join(self.commands)
+        run = self._by_name.get(name.lower())
+        if run is None:
+            known = ", ".join(self._by_name)
             console.print(f"[red]unknown command {escape(name)}[/]; commands: {known}")
             return True
-        return entry[0](argument.strip())
+        return run(argument.strip())
 
     def _snapshot(self) -> tuple[list[ServerStatus], list[RegisteredTool]]:
         manager = self.engine.mcp
@@ -280,8 +296,8 @@ class _Repl:
         return True
 
     def _help(self, _: str) -> bool:
-        for name, (_run, text) in self.commands.items():
-            console.print(f"[cyan]{name}[/] {escape(text)}")
+        for usage, (_run, text) in self.commands.items():
+            console.print(f"[cyan]{usage:<11}[/] {escape(text)}")
         console.print("[dim]Ctrl-C stops the answer being written; anything else is sent to the model.[/]")
         return True
 
@@ -314,8 +330,9 @@ def chat(
 ) -> None:
     """Chat with the agent: answers stream as they are written, tool calls show as they run.
 
-    Commands: /tools, /servers, /reset, /save FILE, /load FILE, /help, /exit. Ctrl-C stops the current
-    answer (the conversation stays as it was before the question); Ctrl-D or /exit leaves.
+    Commands: /tools, /servers, /reset, /save FILE, /load FILE, /help, /exit.
+
+    Ctrl-C stops the current answer (the conversation stays as before the question); Ctrl-D or /exit leaves.
     """
     setup_logging(verbose)
     settings = Settings(

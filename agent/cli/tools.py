@@ -106,12 +106,14 @@ def tools(
 ) -> None:
     """List the MCP servers and their tools, without loading a model.
 
-    A server that fails is listed with its error. Exit status: 0 when at least one server is ready (or
-    none is configured), 1 when every server failed or the config is invalid.
+    A server that fails is listed with its error.
+
+    Exit status: 0 when a server is ready (or none is configured); 1 when all failed or the config is invalid.
     """
     setup_logging(verbose)
     settings = Settings(mcp_config=mcp_config, verbose=verbose)
     with user_errors(verbose):
         working = anyio.run(lambda: _tools(settings, machine=machine))
     if not working:
+        errors.print("[red]error:[/] no MCP server could be started")
         raise typer.Exit(1)
