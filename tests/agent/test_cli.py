@@ -49,3 +49,14 @@ def test_malformed_config_is_a_clear_error(tmp_path: Path) -> None:
     done = _mcpagent("run", "hi", "--mcp-config", str(config))
     assert done.returncode == 1
     assert "servers[0].source.url: 'htp://x' is not an http(s) URL" in done.stderr
+
+
+def test_run_json_prints_the_response_object() -> None:
+    done = _mcpagent("run", "What is the current time in Asia/Tokyo?", "--json")
+    assert done.returncode == 0, done.stderr
+    response = json.loads(done.stdout)
+    assert response["object"] == "chat.completion" and response["model"] == "smollm2-135m"
+    assert response["choices"][0]["finish_reason"] == "stop" and response["choices"][0]["message"]["content"]
+    records = response["tool_call_records"]
+    assert [(r["name"], r["arguments"]) for r in records] == [("clock_now", {"timezone": "Asia/Tokyo"})]
+    assert response["usage"]["total_tokens"] > 0

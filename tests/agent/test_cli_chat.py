@@ -16,6 +16,7 @@ import pytest
 
 from agent import session
 from inference import Message
+from tests._procs import alive, descendants
 from tools import ToolCall
 
 MCPAGENT = str(Path(sys.executable).parent / "mcpagent")
@@ -74,36 +75,10 @@ class Terminal:
         return [shown for shown in self.lines[start:] if shown][:-1]
 
     def descendants(self) -> set[int]:
-        return _descendants(self.child.pid)
+        return descendants(self.child.pid)
 
     def close(self) -> None:
         self.child.close(force=True)
-
-
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set[int](), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    """Running, not a zombie waiting to be reaped."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
 
 
 def _cpu_secs(pid: int) -> float:
@@ -142,9 +117,9 @@ def _exit_with_ctrl_d(terminal: Terminal) -> None:
     terminal.child.close()
     assert terminal.child.exitstatus == 0, terminal.text
     deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not [pid for pid in started if _alive(pid)], "processes left running after exit"
+    assert not [pid for pid in started if alive(pid)], "processes left running after exit"
 
 
 def test_ctrl_c_stops_an_answer_then_a_tool_question_is_answered(terminals: list[Terminal], tmp_path: Path) -> None:

@@ -4,8 +4,12 @@ and the bundled MCP servers over stdio."""
 from __future__ import annotations
 
 import json
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -16,6 +20,7 @@ import pytest
 from agent.server.launch import launched_api
 from inference import ChatRequest, Message
 from inference.llama_cpp_backend import LlamaCppBackend
+from tests._procs import alive, descendants
 from tools import ToolSpec
 
 KEY = "test-key-7"
@@ -362,3 +367,29 @@ def test_a_silent_engine_is_a_504(no_servers: str) -> None:
             response = _post(base, "/v1/chat/completions", {"messages": "hi"}, key=None)
     assert response.status_code == 504, response.text
     assert _error(response)["code"] == "engine_timeout"
+
+
+# -- stopping ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_the_server_then_its_mcp_servers(sig: signal.Signals) -> None:
+    command = [sys.executable, "-m", "agent.cli", "serve", "--port", "0"]
+    with subprocess.Popen(command, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if line.startswith("mcpagent: serving"):
+                break
+        base = line.split(" on ", 1)[1].split("/v1", 1)[0]
+        assert httpx2.get(f"{base}/health").json()["status"] == "ok"
+        servers = descendants(process.pid)
+        assert len(servers) >= 2  # the bundled calculator and clock
+        process.send_signal(sig)
+        assert process.wait(timeout=30) == 0
+        assert "mcpagent: stopped" in process.stderr.read()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in servers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in servers if alive(pid)]
+    with pytest.raises(httpx2.ConnectError):
+        httpx2.get(f"{base}/health")

@@ -14,28 +14,21 @@ import anyio
 import pytest
 
 from mcp_client import McpClientConfig, MCPClientManager
+from tests._procs import alive
 from tests.mcp_client._configs import server_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as file:
-            return file.read().split(b") ")[1][:1] != b"Z"  # a zombie is dead, just not yet reaped
-    except OSError:
-        return False
-
-
 async def _all_gone(pids: list[int], limit: float = 10) -> None:
     with anyio.fail_after(limit):
-        while any(_alive(pid) for pid in pids):
+        while any(alive(pid) for pid in pids):
             await anyio.sleep(0.05)
 
 
 def _kill_leftovers(pids: list[int]) -> None:
     for pid in pids:
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGKILL)
 
 
@@ -49,7 +42,7 @@ async def test_closing_the_manager_ends_server_and_grandchildren(tmp_path: Path,
             async with MCPClientManager(McpClientConfig(servers=[server])) as manager:
                 await manager.call_tool("spawn", {})
                 pids = [int(p) for p in pid_file.read_text().split()]
-                assert len(pids) == 2 and all(_alive(p) for p in pids)
+                assert len(pids) == 2 and all(alive(p) for p in pids)
         await _all_gone(pids)
     finally:
         _kill_leftovers(pids)
