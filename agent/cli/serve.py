@@ -65,9 +65,11 @@ def serve(
     ] = 60.0,
     verbose: Verbose = False,
 ) -> None:
-    """Serve an OpenAI-compatible API: /v1/chat/completions (MCP tools run here), /v1/models, /v1/tokenize,
-    /v1/detokenize, /health and /docs. The request defaults (--max-rounds, --temperature, --max-tokens) apply
-    where a request does not set them."""
+    """Serve an OpenAI-compatible API, with the MCP tools run in the server.
+
+    Routes: /v1/chat/completions, /v1/models, /v1/tokenize, /v1/detokenize, /v1/detokenize/string, /health
+    and /docs. --max-rounds, --temperature and --max-tokens apply where a request does not set its own.
+    """
     setup_logging(verbose)
     settings = Settings(
         model=model,
@@ -80,5 +82,8 @@ def serve(
         chat_format=chat_format,
         verbose=verbose,
     )
+    if not api_key and host not in ("127.0.0.1", "localhost", "::1"):
+        exposed = f"listening on {escape(host)} without --api-key: anyone who can reach it may use it"
+        errors.print(f"[yellow]warning:[/] {exposed}")
     with user_errors(verbose):
         anyio.run(lambda: _serve(settings, host=host, port=port, api_key=api_key, engine_timeout=engine_timeout))
