@@ -85,5 +85,5 @@ def test_only_mcp_client_and_tool_servers_import_mcp() -> None:
 
 def test_the_checker_sees_real_imports() -> None:
     """Guard against a checker that passes because it reads nothing."""
-    assert "mcp_client" in _imports(ROOT / "agent" / "cli.py")
+    assert "mcp_client" in _imports(ROOT / "agent" / "cli" / "_common.py")
     assert "llama_cpp" in _imports(ROOT / "inference" / "llama_cpp_backend.py")

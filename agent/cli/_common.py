@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -76,6 +76,11 @@ class Settings:
     max_tokens: int = 256
     chat_format: str | None = None
     verbose: bool = False
+
+    @classmethod
+    def pick(cls, options: Mapping[str, Any]) -> Settings:
+        """The settings among a command's options (its `locals()`), by name."""
+        return cls(**{f.name: options[f.name] for f in fields(cls) if f.name in options})
 
     def agent_options(self) -> AgentOptions:
         return AgentOptions(

@@ -335,16 +335,7 @@ def chat(
     Ctrl-C stops the current answer (the conversation stays as before the question); Ctrl-D or /exit leaves.
     """
     setup_logging(verbose)
-    settings = Settings(
-        model=model,
-        mcp_config=mcp_config,
-        engine_url=engine_url,
-        threads=threads,
-        max_rounds=max_rounds,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        verbose=verbose,
-    )
+    settings = Settings.pick(locals())
     with user_errors(verbose):
         history = session.load(load)[0] if load is not None else []
         with contextlib.suppress(ImportError):

@@ -117,15 +117,6 @@ def run(
     if tool_choice not in ("auto", "required", "none"):
         raise typer.BadParameter("must be auto, required or none", param_hint="--tool-choice")
     setup_logging(verbose)
-    settings = Settings(
-        model=model,
-        mcp_config=mcp_config,
-        engine_url=engine_url,
-        threads=threads,
-        max_rounds=max_rounds,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        verbose=verbose,
-    )
+    settings = Settings.pick(locals())
     with user_errors(verbose):
         anyio.run(lambda: _run(question, settings, tool_choice=tool_choice, as_json=as_json))

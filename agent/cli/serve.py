@@ -71,17 +71,7 @@ def serve(
     and /docs. --max-rounds, --temperature and --max-tokens apply where a request does not set its own.
     """
     setup_logging(verbose)
-    settings = Settings(
-        model=model,
-        mcp_config=mcp_config,
-        engine_url=engine_url,
-        threads=threads,
-        max_rounds=max_rounds,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        chat_format=chat_format,
-        verbose=verbose,
-    )
+    settings = Settings.pick(locals())
     if not api_key and host not in ("127.0.0.1", "localhost", "::1"):
         exposed = f"listening on {escape(host)} without --api-key: anyone who can reach it may use it"
         errors.print(f"[yellow]warning:[/] {exposed}")

@@ -62,6 +62,8 @@ class ApiError(Exception):
 
 def api_error(exc: BaseException) -> ApiError:
     """The status and message for an exception raised while serving a request."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:  # one task's failure, in its group
+        exc = exc.exceptions[0]
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, UnknownModelError):
