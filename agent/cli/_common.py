@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -15,7 +15,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 from agent._defaults import bundled_config
 from agent.engine import ChatEngine
@@ -121,36 +121,43 @@ def served_id(model: str) -> str:
     return path.resolve().name if path.is_dir() else model
 
 
-class _AssemblyBar:
-    """The progress bar shown while an embedded model is assembled the first time (a few hundred MB)."""
+class _Loading:
+    """What shows while the engine opens: a spinner, and a bar while an embedded model is assembled (the
+    first time, a few hundred MB). One live display, as rich allows only one at a time."""
 
-    def __init__(self) -> None:
-        self._progress: Progress | None = None
-        self._task: TaskID | None = None
+    def __init__(self, what: str) -> None:
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=None),
+            TextColumn("{task.fields[size]}"),
+            console=errors,
+            transient=True,
+        )
+        self._spinner = self._progress.add_task(what, total=None, size="")
+        self._bar: TaskID | None = None
+
+    def __enter__(self) -> _Loading:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
 
     def __call__(self, done: int, total: int) -> None:
-        if self._progress is None:
-            self._progress = Progress(
-                TextColumn("Assembling the embedded model"),
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-                console=errors,
-                transient=True,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task("assemble", total=total)
-        assert self._task is not None
-        self._progress.update(self._task, completed=done, total=total)
-
-    def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        """The assembly's progress, in bytes (called from the loading thread)."""
+        if self._bar is None:
+            self._progress.update(self._spinner, visible=False)
+            self._bar = self._progress.add_task("Assembling the embedded model", total=total, size="")
+        self._progress.update(self._bar, completed=done, total=total, size=f"{done / 1e6:.0f}/{total / 1e6:.0f} MB")
+        if done >= total:
+            self._progress.update(self._bar, visible=False)
+            self._progress.update(self._spinner, visible=True)
 
 
-def backend_for(settings: Settings, *, engine_timeout: float = 60.0, progress: _AssemblyBar | None = None) -> tuple[
-    str, OpenableBackend
-]:
+def backend_for(
+    settings: Settings, *, engine_timeout: float = 60.0, progress: Callable[[int, int], None] | None = None
+) -> tuple[str, OpenableBackend]:
     """(served id, unopened backend) for the --model / --engine-url options."""
     model_id = served_id(settings.model)
     if settings.engine_url:
@@ -173,24 +180,16 @@ async def open_engine(
 ) -> AsyncIterator[ChatEngine]:
     """The model and the MCP servers, opened with a progress bar or spinner; failed servers are warned about."""
     config = settings.mcp() if with_tools else None
-    bar = _AssemblyBar()
-    model_id, backend = backend_for(settings, engine_timeout=engine_timeout, progress=bar)
-    engine = ChatEngine([(model_id, backend)], mcp_client_config=config, agent_options=settings.agent_options())
     what = f"Connecting to {settings.engine_url}" if settings.engine_url else f"Loading model {settings.model}"
     servers = f" and starting {len(config.servers)} MCP server(s)" if config and config.servers else ""
-    try:
-        with errors.status(f"{what}{servers}…"):
-            await engine.__aenter__()
-    finally:
-        bar.close()
-    try:
+    async with AsyncExitStack() as stack:
+        with _Loading(f"{what}{servers}…") as loading:
+            model_id, backend = backend_for(settings, engine_timeout=engine_timeout, progress=loading)
+            options = settings.agent_options()
+            engine = ChatEngine([(model_id, backend)], mcp_client_config=config, agent_options=options)
+            await stack.enter_async_context(engine)
         warn_failed_servers(engine.mcp)
         yield engine
-    except BaseException as exc:
-        await engine.__aexit__(type(exc), exc, exc.__traceback__)
-        raise
-    else:
-        await engine.__aexit__(None, None, None)
 
 
 def warn_failed_servers(manager: MCPClientManager | None) -> None:

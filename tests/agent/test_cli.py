@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pexpect
+
 MCPAGENT = str(Path(sys.executable).parent / "mcpagent")
 
 
@@ -60,3 +62,21 @@ def test_run_json_prints_the_response_object() -> None:
     records = response["tool_call_records"]
     assert [(r["name"], r["arguments"]) for r in records] == [("clock_now", {"timezone": "Asia/Tokyo"})]
     assert response["usage"]["total_tokens"] > 0
+
+
+def test_a_progress_bar_shows_while_an_embedded_model_is_assembled(tmp_path: Path) -> None:
+    # A fresh cache: gemma3-270m is assembled from its PyPI chunk packages, with a bar, on a terminal.
+    env = {**os.environ, "MCPAGENT_CACHE": str(tmp_path), "COLUMNS": "120"}
+    args = ["run", "Say hi.", "--model", "gemma3-270m", "--max-tokens", "4", "--mcp-config", _empty_config(tmp_path)]
+    child = pexpect.spawn(MCPAGENT, args, env=env, timeout=120, encoding="utf-8")
+    child.expect(r"Assembling the embedded model.*?(\d+)/253 MB")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert (tmp_path / "models").is_dir()
+
+
+def _empty_config(tmp_path: Path) -> str:
+    config = tmp_path / "no-servers.json"
+    config.write_text('{"mcpServers": {}}')
+    return str(config)
