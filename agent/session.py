@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from inference import Message
 from tools import ToolCall
+from tools._paths import field_path
 
 FORMAT = "mcpagent.conversation"
 VERSION = 1
@@ -210,9 +211,7 @@ _EXPECTED = {
 
 
 def _problem(error: Mapping[str, Any]) -> str:
-    place = ""
-    for part in error["loc"]:
-        place += f"[{part}]" if isinstance(part, int) else (f".{part}" if place else str(part))
+    place = field_path(error["loc"])
     kind = error["type"]
     if kind == "literal_error":
         what = f"{error['input']!r} is not one of {error['ctx']['expected']}"

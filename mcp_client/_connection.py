@@ -26,6 +26,7 @@ from mcp_client.errors import MCPConnectError, MCPServerDownError
 from mcp_client.transports import Ended, open_transport, transport_name
 from mcp_client.transports._open import HttpMode
 from tools import ProgressCallback, ToolResult
+from tools._aio import root_cause
 
 logger = logging.getLogger("mcp_client")
 
@@ -55,13 +56,6 @@ class ServerStatus:
     retry_in_secs: float | None = None
     renamed: tuple[str, ...] = ()
     """Tools registered under another name than asked, as 'asked -> registered'."""
-
-
-def root_cause(exc: BaseException) -> BaseException:
-    """The first leaf of an exception group (anyio wraps task failures in groups)."""
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return exc
 
 
 def describe(exc: BaseException) -> str:

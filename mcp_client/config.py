@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from mcp_client.errors import MCPConfigError
+from tools._paths import field_path
 
 _TAGS = frozenset({"Process", "Http", "WebSocket"})
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -201,7 +202,7 @@ def _describe(exc: ValidationError, origin: str) -> str:
     for error in exc.errors():
         # Drop the union's tag from the path: `source.Http.url` reads as `source.url`.
         loc = [p for i, p in enumerate(error["loc"]) if not (i and error["loc"][i - 1] == "source" and p in _TAGS)]
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        path = field_path(loc)
         value = error.get("input")
         shown = "" if isinstance(value, Mapping | list) or error["type"] == "missing" else f" (got {value!r})"
         message = error["msg"].removeprefix("Value error, ")

@@ -15,6 +15,13 @@ Send = Callable[[T], Coroutine[Any, Any, None]]
 """Hands one item to the consumer, waiting while its buffer is full."""
 
 
+def root_cause(exc: BaseException) -> BaseException:
+    """The first leaf of an exception group (anyio wraps task failures in groups)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
 @contextmanager
 def single_exceptions() -> Iterator[None]:
     """Re-raise a task group's lone exception as itself rather than inside an exception group.

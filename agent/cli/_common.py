@@ -25,7 +25,7 @@ from agent.session import SessionError
 from inference import DEFAULT_MODEL, InferenceError, RemoteBackend, SamplingParams, resolve_model
 from inference.pool import OpenableBackend
 from mcp_client import McpClientConfig, MCPClientError, MCPClientManager, ServerState
-from mcp_client._connection import root_cause
+from tools._aio import root_cause
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)

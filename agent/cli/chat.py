@@ -58,7 +58,7 @@ from agent.loop import Agent
 from agent.runner import _Loop
 from inference import DEFAULT_MODEL, ContextOverflowError, Message
 from mcp_client import RegisteredTool, ServerStatus
-from mcp_client._connection import root_cause
+from tools._aio import root_cause
 
 PROMPT = "you> "
 

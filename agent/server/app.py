@@ -31,6 +31,7 @@ from inference import (
     UnknownModelError,
 )
 from mcp_client import MCPClientError
+from tools._paths import field_path
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +91,11 @@ def _place(loc: Sequence[int | str]) -> str:
     """A validation error's location as a field path: ('body', 'messages', 0, 'user', 'content') ->
     messages[0].content (the role that picked the message's model is left out)."""
     parts = list(loc[1:] if loc and loc[0] == "body" else loc)
-    path = ""
-    for index, part in enumerate(parts):
-        if index >= 2 and parts[index - 2] == "messages" and isinstance(parts[index - 1], int) and part in _ROLES:
-            continue
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
+    return field_path(
+        part
+        for index, part in enumerate(parts)
+        if not (index >= 2 and parts[index - 2] == "messages" and isinstance(parts[index - 1], int) and part in _ROLES)
+    )
 
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})

@@ -20,6 +20,7 @@ import pytest
 from agent.server.launch import launched_api
 from inference import ChatRequest, Message
 from inference.llama_cpp_backend import LlamaCppBackend
+from tests._net import free_port
 from tests._procs import alive, descendants
 from tools import ToolSpec
 
@@ -311,12 +312,6 @@ def test_token_errors(url: str, path: str, body: object, status: int, code: str)
 # -- a remote engine that is down or silent --------------------------------------------------------------
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def no_servers(tmp_path_factory: pytest.TempPathFactory) -> str:
     """An MCP config with no servers: the remote-engine tests need no tools."""
@@ -350,7 +345,7 @@ def _silent_engine() -> Iterator[int]:
 
 
 def test_an_unreachable_engine_is_a_502(no_servers: str) -> None:
-    engine = f"http://127.0.0.1:{_closed_port()}/v1"
+    engine = f"http://127.0.0.1:{free_port()}/v1"
     with launched_api("--engine-url", engine, "--model", "remote-model", "--mcp-config", no_servers) as base:
         response = _post(base, "/v1/chat/completions", {"model": "remote-model", "messages": "hi"}, key=None)
         assert response.status_code == 502, response.text

@@ -6,7 +6,6 @@ replies and garbage by path (`http://127.0.0.1:PORT/<scenario>/v1/chat/completio
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -21,11 +20,7 @@ from typing import Any
 
 import httpx2
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests._net import free_port
 
 
 @contextmanager

@@ -32,7 +32,8 @@ from inference.errors import (
 )
 from inference.models import resolve_model
 from inference.remote import RemoteBackend
-from tests.inference._engines import FakeEngine, free_port, llama_cpp_server
+from tests._net import free_port
+from tests.inference._engines import FakeEngine, llama_cpp_server
 from tools import ToolCall, ToolSpec
 
 pytestmark = pytest.mark.skipif(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 from contextlib import AsyncExitStack
 
 import anyio
@@ -19,6 +18,7 @@ from mcp_client import (
     ServerState,
     WebSocketSource,
 )
+from tests._net import free_port
 from tests.mcp_client._configs import server_config
 from tests.servers._launch import launched
 
@@ -104,15 +104,9 @@ async def test_a_server_that_never_answers_initialize_times_out_alone(transport:
     assert status["calculator"].state is ServerState.READY and status["clock"].state is ServerState.READY
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize("kind", ["http", "ws"])
 async def test_a_closed_port_is_reported_and_retried(kind: str) -> None:
-    port = _closed_port()
+    port = free_port()
     source = HttpSource(url=f"http://127.0.0.1:{port}/mcp") if kind == "http" else WebSocketSource(
         url=f"ws://127.0.0.1:{port}/mcp"
     )
@@ -142,7 +136,7 @@ async def test_an_http_server_restart_is_survived_without_a_lost_call() -> None:
     expired session (which the server rejects unexecuted, so it is reconnected and sent again), the call
     made after the restart must succeed.
     """
-    port = _closed_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/mcp"
     from mcp_client import McpServerConfig
 
