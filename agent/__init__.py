@@ -1,9 +1,12 @@
-"""The agent: the loop, its events, and the front doors (CLI, the Runner API, and later the server)."""
+"""The agent: the loop and its policies (this package's root), and the doors onto it, each a subpackage.
+
+completions/ serves OpenAI-shaped chat completions to every door; mistralrs/ is mistral.rs's Python API
+(`Runner`, `Which`); server/ is `mcpagent serve`; cli/ is the `mcpagent` command line.
+"""
 
 from __future__ import annotations
 
-from agent._defaults import bundled_config
-from agent.engine import ChatEngine
+from agent.completions import ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, ChatEngine
 from agent.errors import AgentError, RequestError, RunnerClosedError, UnsupportedModelError
 from agent.events import (
     Event,
@@ -20,10 +23,9 @@ from agent.events import (
     ToolCallStarted,
     ToolProgress,
 )
-from agent.loop import Agent, AgentOptions
-from agent.openai_types import ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse
-from agent.runner import MultiModelRunner, Runner
-from agent.which import Which
+from agent.loop import Agent
+from agent.mistralrs import MultiModelRunner, Runner, Which
+from agent.options import AgentOptions
 from mcp_client import (
     McpClientConfig,
     McpClientConfigPy,
@@ -31,6 +33,7 @@ from mcp_client import (
     McpServerConfigPy,
     McpServerSource,
     McpServerSourcePy,
+    bundled_config,
 )
 
 __all__ = [

@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
 
 import anyio
 
-from agent.events import Event, ToolCallFinished, ToolCallRecord, ToolCallStarted, ToolProgress
+from agent.events import EventHandler, ToolCallFinished, ToolCallRecord, ToolCallStarted, ToolProgress
+from agent.options import AgentOptions
 from agent.repeats import RepeatGuard
 from agent.shaping import TokenCounter, shape_result
 from agent.validation import validate_arguments
 from tools import ProgressCallback, ToolCall, ToolResult, Toolset, ToolSpec
 
-if TYPE_CHECKING:
-    from agent.loop import AgentOptions
-
 logger = logging.getLogger("agent")
-EventHandler = Callable[[Event], Awaitable[None]]
 
 
 class CallPipeline:

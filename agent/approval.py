@@ -12,7 +12,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal, get_args
+from typing import Literal, Protocol, get_args
 
 import anyio
 
@@ -37,6 +37,19 @@ class Approval:
     allowed: bool
     reason: str | None = None
     """Why it was refused, in words for the model (None when allowed)."""
+
+
+class Decision(Protocol):
+    """What an approver answers about one call (`Approval` is one)."""
+
+    allowed: bool
+    reason: str | None
+
+
+class Approver(Protocol):
+    """Decides whether a tool call may run (`ApprovalPolicy` is one); `AgentOptions.approval` takes any."""
+
+    async def decide(self, call: ToolCall) -> Decision: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,4 +1,4 @@
-"""Errors of the agent package's front doors (the Runner API and, later, the server).
+"""Errors of the agent package's service and doors (the Runner API, the server, the CLI).
 
     AgentError
     ├── UnsupportedModelError  a `Which` variant this framework cannot load (names the supported ones)

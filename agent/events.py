@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -132,3 +133,6 @@ Event = (
     | FinalAnswer
     | RunFinished
 )
+
+EventHandler = Callable[[Event], Awaitable[None]]
+"""Awaited with each event of a run, in order."""

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Protocol
 
 from agent._calls import CallPipeline
 from agent.events import (
     Event,
+    EventHandler,
     FinalAnswer,
     ModelTurn,
     Reasoning,
@@ -26,6 +25,7 @@ from agent.events import (
     Token,
     ToolCallRecord,
 )
+from agent.options import AgentOptions
 from agent.selection import select_tools, tool_token_counts
 from agent.shaping import TokenCounter, token_counter
 from inference import (
@@ -34,60 +34,22 @@ from inference import (
     ChatResponse,
     Message,
     ReasoningDelta,
-    SamplingParams,
     StreamItem,
     TextDelta,
     ToolChoice,
     Usage,
 )
 from inference.backend import collect
-from tools import ToolCall, Toolset, ToolSpec
+from tools import Toolset, ToolSpec
 from tools._aio import produced
 
 logger = logging.getLogger("agent")
-
-EventHandler = Callable[[Event], Awaitable[None]]
 
 _CUT_OFF = "Your reply was cut off by the token limit before it was complete. Reply again, shorter."
 
 
 async def _ignore(event: Event) -> None:
     return None
-
-
-class Decision(Protocol):
-    allowed: bool
-    reason: str | None
-
-
-class Approver(Protocol):
-    """Decides whether a tool call may run (agent.approval.ApprovalPolicy is one)."""
-
-    async def decide(self, call: ToolCall) -> Decision: ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AgentOptions:
-    max_rounds: int = 6
-    """Model turns at most; on the last one tool calls are disabled, so the model must answer."""
-    tool_choice: ToolChoice = "auto"
-    """For the first round. After a round with tool calls it goes back to "auto", so "required" cannot loop."""
-    max_calls_per_turn: int = 4
-    max_concurrent_calls: int = 10
-    tool_timeout_secs: float | None = None
-    sampling: SamplingParams = field(default_factory=SamplingParams)
-    system_prompt: str | None = None
-    approval: Approver | None = None
-    """Asked before each call; a denied call is not run and the model is told why."""
-    max_repeats: int = 2
-    """Identical calls (same tool, same arguments) caught before the model must answer."""
-    max_error_rounds: int = 3
-    """Rounds in a row in which every call failed before the model must answer."""
-    result_budget_tokens: int | None = 1024
-    """Each tool result is cut to this many tokens (head and tail kept); None keeps results whole."""
-    tool_budget_tokens: int | None = None
-    """When the tool schemas take more tokens than this, each turn offers the tools most relevant to the
-    conversation (BM25 over names and descriptions), recently used ones first; None offers them all."""
 
 
 class Agent:

@@ -18,9 +18,9 @@ import anyio
 import httpx2
 
 from agent import ChatCompletionRequest, Runner, Which
-from agent._defaults import bundled_config
 from agent.server.launch import launched_api
 from bench._report import report
+from mcp_client import bundled_config
 
 PAIRS = 7
 CLIENTS = 16

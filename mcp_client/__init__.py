@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from mcp_client._connection import ServerState, ServerStatus
 from mcp_client._resources import PromptArgument, PromptInfo, PromptMessage, ResourceInfo
+from mcp_client.bundled import bundled_config
 from mcp_client.config import (
     HttpSource,
     McpClientConfig,
@@ -56,4 +57,5 @@ __all__ = [
     "ServerStatus",
     "ToolNotFoundError",
     "WebSocketSource",
+    "bundled_config",
 ]

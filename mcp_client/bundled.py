@@ -1,10 +1,10 @@
-"""The bundled tool servers, used when no MCP config is given."""
+"""The config of the bundled tool servers (calculator and clock over stdio), used when no MCP config is given."""
 
 from __future__ import annotations
 
 import sys
 
-from mcp_client import McpClientConfig, McpServerConfig, ProcessSource
+from mcp_client.config import McpClientConfig, McpServerConfig, ProcessSource
 
 BUNDLED = {"calculator": "calc", "clock": "clock"}
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import queue
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
 import anyio
+from anyio.from_thread import BlockingPortal
 
 T = TypeVar("T")
 Send = Callable[[T], Coroutine[Any, Any, None]]
@@ -104,3 +106,42 @@ async def from_worker_thread(
             yield items
         finally:
             cancelled.set()
+
+
+class LoopThread:
+    """An event loop in a daemon thread and a portal into it.
+
+    Not `anyio.from_thread.start_blocking_portal()`: its thread pool is joined at interpreter exit before
+    atexit handlers run, so a loop nobody stopped (a Runner nobody closed) would hang the exit instead of
+    being closed.
+    """
+
+    def __init__(self, name: str = "mcpagent-loop") -> None:
+        ready: queue.Queue[BlockingPortal | BaseException] = queue.Queue(1)
+        self.thread = threading.Thread(target=self._run, args=(ready,), name=name, daemon=True)
+        self.thread.start()
+        got = ready.get()
+        if isinstance(got, BaseException):
+            raise got
+        self.portal = got
+
+    @staticmethod
+    def _run(ready: queue.Queue[BlockingPortal | BaseException]) -> None:
+        async def main() -> None:
+            async with BlockingPortal() as portal:
+                ready.put(portal)
+                await portal.sleep_until_stopped()
+
+        try:
+            anyio.run(main)
+        except BaseException as exc:  # reported to the constructor, which raises it
+            if ready.empty():
+                ready.put(exc)
+            raise
+
+    def stop(self) -> None:
+        try:
+            self.portal.call(self.portal.stop, True)
+        except RuntimeError:
+            pass  # already stopped
+        self.thread.join()

@@ -17,14 +17,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
-from agent._defaults import bundled_config
-from agent.engine import ChatEngine
+from agent.completions.engine import ChatEngine
 from agent.errors import AgentError
-from agent.loop import AgentOptions
+from agent.options import AgentOptions
 from agent.session import SessionError
 from inference import DEFAULT_MODEL, InferenceError, RemoteBackend, SamplingParams, resolve_model
 from inference.pool import OpenableBackend
-from mcp_client import McpClientConfig, MCPClientError, MCPClientManager, ServerState
+from mcp_client import McpClientConfig, MCPClientError, MCPClientManager, ServerState, bundled_config
 from tools._aio import root_cause
 
 console = Console(highlight=False)

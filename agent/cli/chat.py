@@ -11,7 +11,6 @@ import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -41,7 +40,7 @@ from agent.cli._common import (
 )
 from agent.cli.run import show_call, show_figures, show_result
 from agent.cli.tools import server_table, tool_table
-from agent.engine import ChatEngine
+from agent.completions.engine import ChatEngine
 from agent.events import (
     Event,
     FinalAnswer,
@@ -55,10 +54,9 @@ from agent.events import (
     ToolProgress,
 )
 from agent.loop import Agent
-from agent.runner import _Loop
 from inference import DEFAULT_MODEL, ContextOverflowError, Message
 from mcp_client import RegisteredTool, ServerStatus
-from tools._aio import root_cause
+from tools._aio import LoopThread, root_cause
 
 PROMPT = "you> "
 
@@ -340,11 +338,10 @@ def chat(
         history = session.load(load)[0] if load is not None else []
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history for input())
-        loop = _Loop()
+        loop = LoopThread("mcpagent-chat")
         try:
             with loop.portal.wrap_async_context_manager(open_engine(settings)) as engine:
-                options = replace(engine.agent_options, system_prompt=system)
-                agent = Agent(engine.pool.get(engine.get_default_model_id() or ""), engine.mcp, options)
+                agent = engine.agent(system_prompt=system)
                 _banner(engine, history)
                 _Repl(loop.portal, engine, agent=agent, history=history, verbose=verbose).loop()
         finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Annotated
 
 import anyio
@@ -11,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.status import Status
 
-from agent import openai_types as oa
 from agent.cli._common import (
     EngineUrl,
     MaxRounds,
@@ -27,8 +25,8 @@ from agent.cli._common import (
     setup_logging,
     user_errors,
 )
+from agent.completions import openai_types as oa
 from agent.events import Event, FinalAnswer, RunFinished, ToolCallFinished, ToolCallStarted
-from agent.loop import Agent
 from inference import DEFAULT_MODEL
 
 
@@ -94,8 +92,7 @@ async def _run(question: str, settings: Settings, *, tool_choice: str, as_json: 
         names = ", ".join(t.name for t in engine.mcp.tools) if engine.mcp else ""
         model_id = engine.get_default_model_id()
         console.print(f"[dim]model {escape(model_id or '')} · tools: {escape(names or 'none')}[/]")
-        options = replace(engine.agent_options, tool_choice=tool_choice)  # type: ignore[arg-type]
-        await Agent(engine.pool.get(model_id or ""), engine.mcp, options).run(question, on_event=_Printer())
+        await engine.agent(tool_choice=tool_choice).run(question, on_event=_Printer())
 
 
 def run(

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
-from agent._convert import AnswerConstraint
+from agent.completions._convert import AnswerConstraint
 from inference import (
     Backend,
     ChatRequest,

@@ -1,5 +1,5 @@
-"""Between the OpenAI wire models (`agent.openai_types`) and our runtime types: messages, tools, sampling,
-constraints in; responses, usage, tool-call records and stream chunks out."""
+"""Between the OpenAI wire models (`agent.completions.openai_types`) and our runtime types: messages, tools,
+sampling, constraints in; responses, usage, tool-call records and stream chunks out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from agent import openai_types as oa
+from agent.completions import openai_types as oa
 from agent.errors import RequestError
 from agent.events import Event, FinalAnswer, ModelTurn, Reasoning, RunFinished, Token, ToolCallRecord
 from agent.events import RunResult as _RunResult

@@ -14,13 +14,14 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib import metadata
 from types import TracebackType
+from typing import Any
 
 import anyio
 import anyio.abc
 
-from agent import openai_types as oa
-from agent._constrained import ConstrainedAnswers
-from agent._convert import (
+from agent.completions import openai_types as oa
+from agent.completions._constrained import ConstrainedAnswers
+from agent.completions._convert import (
     ChunkWriter,
     response_out,
     to_constraint,
@@ -31,7 +32,8 @@ from agent._convert import (
 )
 from agent.errors import RequestError
 from agent.events import Event
-from agent.loop import Agent, AgentOptions
+from agent.loop import Agent
+from agent.options import AgentOptions
 from inference import Backend, LocalPrompts, Message, ModelPool, NamedTool, Prepared, UnknownModelError
 from inference.pool import OpenableBackend
 from mcp_client import McpClientConfig, MCPClientManager
@@ -167,6 +169,19 @@ class ChatEngine:
                 raise UnknownModelError(model or "default", loaded)
             return default, pool.get(default)
         raise UnknownModelError(model, loaded)
+
+    def agent(self, model_id: str | None = None, **options: Any) -> Agent:
+        """An agent on a loaded model with the MCP tools, for a caller that drives runs itself (the CLI).
+
+        Args:
+            model_id: The model (default: the default model).
+            **options: `AgentOptions` fields that differ from the engine's `agent_options`.
+
+        Raises:
+            UnknownModelError: `model_id` is not loaded.
+        """
+        backend = self.route(model_id, explicit=model_id is not None)[1]
+        return Agent(backend, self._manager, replace(self.agent_options, **options))
 
     # -- requests ------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ Shared by the Runner API and the HTTP server, so they stay wire-exact: field nam
 OpenAI's, plus mistral.rs's request fields (`stop_seqs`, `n_choices`, `grammar`, `tool_schemas`, ...)
 and usage timings, and two extensions of ours: `tool_call_records` on the response (every MCP tool call
 the agent ran) and `mcpagent_event` on stream chunks (the agent's events). Conversions to and from our
-runtime types live in `agent._convert`.
+runtime types live in `agent.completions._convert`.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-import queue
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -26,14 +25,15 @@ from typing import Any, TypeVar, overload
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from agent import openai_types as oa
-from agent.engine import ChatEngine, ChunkStream
+from agent.completions import openai_types as oa
+from agent.completions.engine import ChatEngine, ChunkStream
 from agent.errors import RunnerClosedError
-from agent.loop import AgentOptions
-from agent.which import LoadOptions, ModelSelector, check_supported
+from agent.mistralrs.which import LoadOptions, ModelSelector, check_supported
+from agent.options import AgentOptions
 from inference import UnknownModelError
 from inference.pool import OpenableBackend
 from mcp_client import McpClientConfig
+from tools._aio import LoopThread
 
 T = TypeVar("T")
 Request = oa.ChatCompletionRequest | Mapping[str, Any]
@@ -113,49 +113,11 @@ def _coerce(request: Request) -> oa.ChatCompletionRequest:
     return oa.ChatCompletionRequest.model_validate(request)
 
 
-class _Loop:
-    """An event loop in a daemon thread and a portal into it.
-
-    Not `anyio.from_thread.start_blocking_portal()`: its thread pool is joined at interpreter exit before
-    atexit handlers run, so a Runner nobody closed would hang the exit instead of being closed.
-    """
-
-    def __init__(self) -> None:
-        ready: queue.Queue[BlockingPortal | BaseException] = queue.Queue(1)
-        self.thread = threading.Thread(target=self._run, args=(ready,), name="mcpagent-runner", daemon=True)
-        self.thread.start()
-        got = ready.get()
-        if isinstance(got, BaseException):
-            raise got
-        self.portal = got
-
-    @staticmethod
-    def _run(ready: queue.Queue[BlockingPortal | BaseException]) -> None:
-        async def main() -> None:
-            async with BlockingPortal() as portal:
-                ready.put(portal)
-                await portal.sleep_until_stopped()
-
-        try:
-            anyio.run(main)
-        except BaseException as exc:  # reported to the constructor, which raises it
-            if ready.empty():
-                ready.put(exc)
-            raise
-
-    def stop(self) -> None:
-        try:
-            self.portal.call(self.portal.stop, True)
-        except RuntimeError:
-            pass  # already stopped
-        self.thread.join()
-
-
 class _Session:
     """What a Runner holds: the loop, the open engine, the streams still open. Closed once."""
 
     def __init__(self, engine: ChatEngine) -> None:
-        self.loop = _Loop()
+        self.loop = LoopThread("mcpagent-runner")
         self.engine = engine
         self._engine_cm: AbstractContextManager[ChatEngine] = self.loop.portal.wrap_async_context_manager(engine)
         self.streams: set[_StreamHandle] = set()

@@ -12,7 +12,7 @@ from types import FrameType
 import anyio
 import uvicorn
 
-from agent.engine import ChatEngine
+from agent.completions.engine import ChatEngine
 from agent.server.app import ApiError, api_error, create_app
 
 __all__ = ["ApiError", "api_error", "create_app", "serve"]

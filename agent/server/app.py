@@ -16,9 +16,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent import openai_types as oa
-from agent._convert import tool_call_out
-from agent.engine import ChatEngine, fingerprint
+from agent.completions import openai_types as oa
+from agent.completions._convert import tool_call_out
+from agent.completions.engine import ChatEngine, fingerprint
 from agent.errors import RequestError
 from agent.server import wire
 from inference import (

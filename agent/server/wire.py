@@ -1,5 +1,5 @@
 """The server's own wire models: tokenize and detokenize, models, health and errors. Chat completions use
-`agent.openai_types`."""
+`agent.completions.openai_types`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent import openai_types as oa
+from agent.completions import openai_types as oa
 
 
 class TokenizeRequest(oa.ChatCompletionRequest):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import jsonschema
 
 from agent import Agent, AgentOptions, ToolCallFinished, ToolCallStarted
-from agent._defaults import bundled_config
 from agent.events import Event
 from inference import SamplingParams
 from inference.llama_cpp_backend import LlamaCppBackend
-from mcp_client import McpClientConfig, MCPClientManager
+from mcp_client import McpClientConfig, MCPClientManager, bundled_config
 
 
 async def test_agent_calls_the_calculator_and_answers(backend: LlamaCppBackend) -> None:

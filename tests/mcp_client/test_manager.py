@@ -7,7 +7,6 @@ import sys
 import anyio
 import pytest
 
-from agent._defaults import bundled_config
 from mcp_client import (
     McpClientConfig,
     MCPClientManager,
@@ -15,6 +14,7 @@ from mcp_client import (
     ProcessSource,
     ServerState,
     ToolNotFoundError,
+    bundled_config,
 )
 
 

@@ -9,7 +9,6 @@ from contextlib import AsyncExitStack
 import anyio
 import pytest
 
-from agent import bundled_config
 from mcp_client import (
     HttpSource,
     McpClientConfig,
@@ -17,6 +16,7 @@ from mcp_client import (
     MCPServerDownError,
     ServerState,
     WebSocketSource,
+    bundled_config,
 )
 from tests._net import free_port
 from tests.mcp_client._configs import server_config

@@ -23,7 +23,7 @@ from agent import (
     Which,
     bundled_config,
 )
-from agent.runner import AsyncChunkIterator, ChunkIterator
+from agent.mistralrs.runner import AsyncChunkIterator, ChunkIterator
 from inference import ContextOverflowError, ModelNotFoundError, UnknownModelError
 from inference.models import resolve_model
 from mcp_client import McpClientConfig

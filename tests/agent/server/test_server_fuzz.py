@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import Case, GenerationMode
 
-from agent.engine import ChatEngine
+from agent.completions.engine import ChatEngine
 from agent.server import create_app
 from agent.server.launch import launched_api
 
