@@ -1,4 +1,5 @@
-"""MCP client: config, transports (stdio, streamable HTTP, WebSocket) and the manager that registers tools.
+"""MCP client: config, transports (stdio, streamable HTTP, WebSocket, in-memory), client-side handlers,
+and the manager that registers tools.
 
 The only package (with the tool servers in `tools/`) that imports the `mcp` SDK.
 """
@@ -13,6 +14,7 @@ from mcp_client.config import (
     McpClientConfig,
     McpServerConfig,
     McpServerSource,
+    MemorySource,
     ProcessSource,
     ServerSource,
     WebSocketSource,
@@ -24,7 +26,29 @@ from mcp_client.errors import (
     MCPServerDownError,
     ToolNotFoundError,
 )
+from mcp_client.handlers import (
+    ClientHandlers,
+    ElicitationHandler,
+    ElicitationRequest,
+    ElicitationResult,
+    LogHandler,
+    LogMessage,
+    Root,
+    RootsHandler,
+    SamplingHandler,
+    SamplingMessage,
+    SamplingRequest,
+    SamplingResult,
+)
 from mcp_client.manager import MCPClientManager, RegisteredTool
+from mcp_client.transports import (
+    HttpTransport,
+    MemoryTransport,
+    StdioTransport,
+    Transport,
+    WebSocketTransport,
+    transport_for,
+)
 from tools import ProgressCallback
 
 # The names mistral.rs's Python API uses, so its code ports by changing the import.
@@ -33,7 +57,14 @@ McpServerConfigPy = McpServerConfig
 McpServerSourcePy = McpServerSource
 
 __all__ = [
+    "ClientHandlers",
+    "ElicitationHandler",
+    "ElicitationRequest",
+    "ElicitationResult",
     "HttpSource",
+    "HttpTransport",
+    "LogHandler",
+    "LogMessage",
     "MCPClientError",
     "MCPClientManager",
     "MCPConfigError",
@@ -45,6 +76,8 @@ __all__ = [
     "McpServerConfigPy",
     "McpServerSource",
     "McpServerSourcePy",
+    "MemorySource",
+    "MemoryTransport",
     "ProcessSource",
     "ProgressCallback",
     "PromptArgument",
@@ -52,10 +85,20 @@ __all__ = [
     "PromptMessage",
     "ResourceInfo",
     "RegisteredTool",
+    "Root",
+    "RootsHandler",
+    "SamplingHandler",
+    "SamplingMessage",
+    "SamplingRequest",
+    "SamplingResult",
     "ServerSource",
     "ServerState",
     "ServerStatus",
+    "StdioTransport",
     "ToolNotFoundError",
+    "Transport",
     "WebSocketSource",
+    "WebSocketTransport",
     "bundled_config",
+    "transport_for",
 ]

@@ -1,4 +1,4 @@
-"""One server's connection: a task that opens the transport, owns the MCP session, and supervises it.
+"""One server's connection: a task that opens its transport, owns the MCP session, and supervises it.
 
 The session is entered and exited by that one task (anyio cancel scopes demand it); other tasks
 call through the SDK's request API. When the connection is lost (the process exits, the socket
@@ -21,10 +21,11 @@ import mcp.types as mt
 from mcp import ClientSession, MCPError
 
 from mcp_client._convert import result_from_mcp
-from mcp_client.config import HttpSource, McpServerConfig
+from mcp_client._handlers import session_callbacks
+from mcp_client.config import McpServerConfig
 from mcp_client.errors import MCPConnectError, MCPServerDownError
-from mcp_client.transports import Ended, open_transport, transport_name
-from mcp_client.transports._open import HttpMode
+from mcp_client.handlers import ClientHandlers
+from mcp_client.transports import Transport
 from tools import ProgressCallback, ToolResult
 from tools._aio import root_cause
 
@@ -111,10 +112,23 @@ class _Watched:
 
 
 class ServerConnection:
-    """Owns and supervises one MCP server session. `run()` is the owning task."""
+    """Owns and supervises one MCP server session, reached through `transport`. `run()` is the owning task.
 
-    def __init__(self, config: McpServerConfig, *, on_change: Callable[[], None] = lambda: None) -> None:
+    `handlers` answer what the server asks of the client (sampling, elicitation, roots) and receive its
+    log messages; without them the session offers none of these, as before handlers existed.
+    """
+
+    def __init__(
+        self,
+        config: McpServerConfig,
+        transport: Transport,
+        *,
+        handlers: ClientHandlers | None = None,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
         self.config = config
+        self.transport = transport.name
+        """The configured transport's name (a fallback taken later does not change it)."""
         self.state = ServerState.CONNECTING
         self.error: str | None = None
         self.tools: list[mt.Tool] = []
@@ -131,14 +145,10 @@ class ServerConnection:
         self._session_changed = anyio.Event()
         self._failures = 0
         self._connected_once = False
-        legacy = isinstance(config.source, HttpSource) and config.source.transport == "sse"
-        self._http_mode: HttpMode = "sse" if legacy else "streamable"
+        self._transport = transport
+        self._callbacks = session_callbacks(handlers, config.name)
         bound = config.max_concurrent_calls
         self._limiter = anyio.CapacityLimiter(bound) if bound else None
-
-    @property
-    def transport(self) -> str:
-        return transport_name(self.config)
 
     def stop(self) -> None:
         self._stop.set()
@@ -158,14 +168,15 @@ class ServerConnection:
         """Connect, serve, reconnect on loss until `stop()`. Never raises (but cancellation)."""
         try:
             while not self._stop.is_set():
-                reason, permanent, connected = await self._session_once(self._http_mode)
+                reason, permanent, connected = await self._session_once(self._transport)
                 self._connected_once |= connected
-                if not connected and self._may_fall_back_to_sse():
-                    sse_reason, permanent, connected = await self._session_once("sse")
+                fallback = self._transport.fallback
+                if not connected and not self._connected_once and fallback is not None:
+                    fallback_reason, permanent, connected = await self._session_once(fallback)
                     if connected:
-                        self._http_mode = "sse"
+                        self._transport = fallback
                     else:
-                        reason = f"{reason} (as legacy HTTP+SSE: {sse_reason})"
+                        reason = f"{reason} (as {fallback.name}: {fallback_reason})"
                 if self._stop.is_set():
                     break
                 await self._after_failure(reason, permanent)
@@ -175,20 +186,20 @@ class ServerConnection:
             self.retry_at = None
             self.ready.set()
 
-    def _may_fall_back_to_sse(self) -> bool:
-        source = self.config.source
-        return isinstance(source, HttpSource) and source.transport == "auto" and not self._connected_once
-
-    async def _session_once(self, http_mode: HttpMode) -> tuple[str, bool, bool]:
+    async def _session_once(self, transport: Transport) -> tuple[str, bool, bool]:
         """One connection's whole life: why it ended, whether retrying is pointless, whether it got connected."""
-        self._lost, self._wake, info = anyio.Event(), anyio.Event(), Ended()
+        self._lost, self._wake = anyio.Event(), anyio.Event()
         began, connected = anyio.current_time(), False
         with anyio.CancelScope(deadline=began + self.config.connect_timeout_secs) as connect_scope:
             try:
-                transport = open_transport(self.config, info, http_mode=http_mode)
-                async with transport as (read, write):
+                async with transport.connect() as (read, write):
                     watched = _Watched(read, self._lost)
-                    async with ClientSession(watched, write, message_handler=self._on_message) as session:  # type: ignore[arg-type]
+                    async with ClientSession(
+                        watched,  # type: ignore[arg-type]
+                        write,
+                        message_handler=self._on_message,
+                        **self._callbacks,
+                    ) as session:
                         await session.initialize()
                         self.tools = await _list_tools(session)
                         connect_scope.deadline = math.inf
@@ -204,7 +215,7 @@ class ServerConnection:
             return f"no answer to initialize within {self.config.connect_timeout_secs:g} s", False, False
         if anyio.current_time() - began >= STABLE_SECS:
             self._failures = 0
-        return info.reason or "connection closed", False, connected
+        return transport.end_reason or "connection closed", False, connected
 
     async def _serve(self, session: ClientSession) -> None:
         self.session = session

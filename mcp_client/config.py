@@ -2,7 +2,8 @@
 
 `McpClientConfig.load(path)` reads either JSON shape unchanged, expands `${VAR}` (and
 `${VAR:-default}`) from the environment, and reports a bad value by its path:
-`servers[2].source.url: 'htp://x' is not an http(s) URL`.
+`servers[2].source.url: 'htp://x' is not an http(s) URL`. `MemorySource` (an in-process server)
+is made in Python only: it holds a live object, and the JSON schema does not show it.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from mcp.server.lowlevel import Server
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from mcp_client.errors import MCPConfigError
+from tools import Toolset
 from tools._paths import field_path
 
-_TAGS = frozenset({"Process", "Http", "WebSocket"})
+_TAGS = frozenset({"Process", "Http", "WebSocket", "Memory"})
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -77,15 +82,56 @@ class WebSocketSource(_Model):
         return _check_url(value, ("ws", "wss"), "a ws(s)")
 
 
-ServerSource = Annotated[ProcessSource | HttpSource | WebSocketSource, Field(discriminator="type")]
+InProcessServer = Server[Any] | MCPServer | Toolset
+"""What a memory source serves: an SDK server (low-level `Server` or `MCPServer`), or any `tools.Toolset`."""
+
+
+class MemorySource(_Model):
+    """A server in this process, reached through memory streams: no process, no socket.
+
+    `server` is an SDK `Server` or `MCPServer`, or any `tools.Toolset` (a `FunctionToolset` of `@tool`
+    functions, ...), which is served under the server's `name`. Made in Python only: a config file
+    cannot hold a live object.
+
+    Example::
+
+        McpServerConfig(name="local", source=MemorySource(server=FunctionToolset([word_count])))
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, arbitrary_types_allowed=True)
+
+    type: Literal["Memory"] = Field("Memory", description="Source kind.")
+    server: Any = Field(description="The in-process MCP server, or a Toolset to serve as one.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _made_in_python(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "server" not in data:
+            made = "a Memory source is made in Python (MemorySource(server=...))"
+            raise ValueError(f"{made}; a config file cannot hold one")
+        return data
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, value: Any) -> InProcessServer:
+        if isinstance(value, Server | MCPServer | Toolset):
+            return value
+        raise ValueError("expected an in-process mcp Server, MCPServer or tools.Toolset, made in Python")
+
+
+ServerSource = Annotated[
+    ProcessSource | HttpSource | WebSocketSource | SkipJsonSchema[MemorySource], Field(discriminator="type")
+]
 
 
 class McpServerSource:
-    """mistral.rs-style constructors: `McpServerSource.Process(command=...)`, `.Http(url=...)`, `.WebSocket(...)`."""
+    """mistral.rs-style constructors: `McpServerSource.Process(command=...)`, `.Http(url=...)`, `.WebSocket(...)`,
+    and ours, `.Memory(server=...)`."""
 
     Process = ProcessSource
     Http = HttpSource
     WebSocket = WebSocketSource
+    Memory = MemorySource
 
 
 class McpServerConfig(_Model):

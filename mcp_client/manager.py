@@ -20,6 +20,8 @@ from mcp_client._names import near_matches, prefixed
 from mcp_client._resources import ResourcesMixin
 from mcp_client.config import McpClientConfig, McpServerConfig
 from mcp_client.errors import MCPClientError, ToolNotFoundError
+from mcp_client.handlers import ClientHandlers
+from mcp_client.transports import transport_for
 from tools import ProgressCallback, ToolResult, ToolSpec
 
 logger = logging.getLogger("mcp_client")
@@ -50,12 +52,20 @@ class MCPClientManager(ResourcesMixin):
 
     Every server session lives in a task of the manager's own task group, so the manager may be
     used from any task (a web handler, a test) while it is open.
+
+    Args:
+        config: The servers and the limits across them.
+        handlers: How the client answers what servers ask of it (sampling, elicitation, roots) and
+            where their log messages go. None (the default) offers servers none of these.
     """
 
-    def __init__(self, config: McpClientConfig) -> None:
+    def __init__(self, config: McpClientConfig, *, handlers: ClientHandlers | None = None) -> None:
         self.config = config
+        self.handlers = handlers
         self._connections = {
-            s.id: ServerConnection(s, on_change=self._changed) for s in config.servers if s.enabled
+            s.id: ServerConnection(s, transport_for(s), handlers=handlers, on_change=self._changed)
+            for s in config.servers
+            if s.enabled
         }
         self._tools: dict[str, RegisteredTool] = {}
         self._renamed: dict[str, list[str]] = {}

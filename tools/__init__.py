@@ -15,6 +15,7 @@ from tools._types import (
     Toolset,
     ToolSpec,
     new_call_id,
+    text_of,
 )
 from tools.combined import CombinedToolset
 from tools.function import FunctionTool, FunctionToolset, serve_functions, tool
@@ -35,5 +36,6 @@ __all__ = [
     "Toolset",
     "new_call_id",
     "serve_functions",
+    "text_of",
     "tool",
 ]

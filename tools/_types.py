@@ -87,6 +87,19 @@ class ResourceContent:
 ContentBlock = TextContent | ImageContent | AudioContent | ResourceContent
 
 
+def text_of(blocks: Sequence[ContentBlock]) -> str:
+    """Content as text for a model: text blocks verbatim, other blocks as short placeholders, one a line."""
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, TextContent):
+            parts.append(block.text)
+        elif isinstance(block, ResourceContent):
+            parts.append(block.text if block.text is not None else f"[resource {block.uri}]")
+        else:
+            parts.append(f"[{block.type} {block.mime_type}, {len(block.data) * 3 // 4} bytes]")
+    return "\n".join(parts)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolResult:
     """What a tool returned. `is_error` results go back to the model, which may fix its call."""
@@ -102,15 +115,7 @@ class ToolResult:
     @property
     def text(self) -> str:
         """The result as text for a model: text blocks verbatim, other blocks as short placeholders."""
-        parts: list[str] = []
-        for block in self.content:
-            if isinstance(block, TextContent):
-                parts.append(block.text)
-            elif isinstance(block, ResourceContent):
-                parts.append(block.text if block.text is not None else f"[resource {block.uri}]")
-            else:
-                parts.append(f"[{block.type} {block.mime_type}, {len(block.data) * 3 // 4} bytes]")
-        return "\n".join(parts)
+        return text_of(self.content)
 
 
 class ProgressCallback(Protocol):

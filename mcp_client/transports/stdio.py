@@ -8,6 +8,8 @@ name without ever letting a chatty server block on a full pipe, and skip garbage
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import signal
 import subprocess
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -20,7 +22,9 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from mcp.client.stdio import get_default_environment
 from mcp.shared.message import SessionMessage
 
+from mcp_client.errors import MCPConnectError
 from mcp_client.transports import _reaper
+from mcp_client.transports._base import TransportStreams, opened
 
 logger = logging.getLogger("mcp_client.stdio")
 server_log = logging.getLogger("mcp_client.server")
@@ -170,6 +174,59 @@ async def stdio_transport(
         _reaper.untrack(process.pid)
         with anyio.CancelScope(shield=True):
             await process.aclose()
+
+
+class StdioTransport:
+    """A server started as a child process, in its own process group, for each connection."""
+
+    name = "stdio"
+    fallback = None
+
+    def __init__(
+        self,
+        command: str,
+        args: Sequence[str] = (),
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        server_name: str = "server",
+    ) -> None:
+        self.command = command
+        self.args = tuple(args)
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
+        self.server_name = server_name
+        self._ended = Ended()
+
+    @property
+    def end_reason(self) -> str | None:
+        return self._ended.reason
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[TransportStreams]:
+        """Start the process and speak MCP over its stdio; leaving the block ends its whole process tree.
+
+        Raises:
+            MCPConnectError: the command is missing or the working directory is not one (permanent),
+                or the process could not be started.
+        """
+        self._ended = Ended()
+        # Checked first so the error names the command, not a traceback from the subprocess module.
+        problem = await anyio.to_thread.run_sync(self._problem)
+        if problem:
+            raise MCPConnectError(self.server_name, problem, permanent=True)
+        streams = stdio_transport(
+            self.command, self.args, env=self.env, cwd=self.cwd, name=self.server_name, info=self._ended
+        )
+        async with opened(streams, server=self.server_name, failing=f"cannot start {self.command!r}") as pair:
+            yield pair
+
+    def _problem(self) -> str | None:
+        if self.cwd is not None and not os.path.isdir(self.cwd):
+            return f"work_dir {self.cwd!r} is not a directory"
+        if shutil.which(self.command, path=(self.env or {}).get("PATH")) is None:
+            return f"command {self.command!r} not found (is it installed and on PATH?)"
+        return None
 
 
 def process_exit_reason(returncode: int | None) -> str:

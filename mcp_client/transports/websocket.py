@@ -5,7 +5,7 @@ text frame, yielding `(read_stream, write_stream)` exactly like `mcp.client.stdi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
 import anyio.lowlevel
@@ -14,6 +14,7 @@ from mcp.shared.message import SessionMessage
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
+from mcp_client.transports._base import TransportStreams, opened
 from tools.ws_frames import MAX_MESSAGE_BYTES, SUBPROTOCOL, encode, parse_frame
 
 _FLUSH_TIMEOUT_SECS = 0.5
@@ -104,3 +105,29 @@ async def websocket_client(
                     await websocket.close()
                 read_stream.close()
             tg.cancel_scope.cancel()
+
+
+class WebSocketTransport:
+    """A server reached over WebSocket (subprotocol `mcp`), one socket per connection."""
+
+    name = "websocket"
+    end_reason = None
+    fallback = None
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout_secs: float | None = None,
+        server_name: str = "server",
+    ) -> None:
+        self.url = url
+        self.headers = dict(headers or {})
+        self.timeout_secs = timeout_secs
+        self.server_name = server_name
+
+    def connect(self) -> AbstractAsyncContextManager[TransportStreams]:
+        """Open the socket. Raises MCPConnectError when the TCP connection fails."""
+        streams = websocket_client(self.url, headers=self.headers, timeout_secs=self.timeout_secs)
+        return opened(streams, server=self.server_name, failing=f"cannot connect to {self.url}")

@@ -1,4 +1,4 @@
-"""Configs for test servers over each transport: stdio commands, or launched network servers."""
+"""Configs for test servers over each transport: in-process servers, stdio commands, or launched network servers."""
 
 from __future__ import annotations
 
@@ -6,17 +6,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from mcp_client import HttpSource, McpServerConfig, ProcessSource, WebSocketSource
-from tests.servers._launch import launched, stdio_command
+from mcp_client import HttpSource, McpServerConfig, MemorySource, ProcessSource, WebSocketSource
+from tests.servers._launch import in_process, launched, stdio_command
 
 TRANSPORTS = ("stdio", "http", "sse", "ws")
+"""The transports that cross a process boundary: what the real-wiring tests run over."""
 
 
 @asynccontextmanager
 async def server_config(
     server: str, transport: str, /, *args: str, **fields: Any
 ) -> AsyncIterator[McpServerConfig]:
-    """A config for test server `server` over `transport`; a network server runs for the block's duration."""
+    """A config for test server `server` over `transport` (`memory` or one of `TRANSPORTS`); a network
+    server runs for the block's duration."""
+    if transport == "memory":
+        yield in_memory(server, *args, **fields)
+        return
     fields = {"id": server, "name": server, **fields}
     if transport == "stdio":
         command, argv = stdio_command(server, *args)
@@ -28,3 +33,9 @@ async def server_config(
         else:
             source = HttpSource(url=url, transport="sse" if transport == "sse" else "streamable")
         yield McpServerConfig(source=source, **fields)
+
+
+def in_memory(server: str, *args: str, **fields: Any) -> McpServerConfig:
+    """A config for test server `server` (see `tests.servers.IN_PROCESS`) served in this process."""
+    fields = {"id": server, "name": server, **fields}
+    return McpServerConfig(source=MemorySource(server=in_process(server, *args)), **fields)

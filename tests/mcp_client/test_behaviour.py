@@ -1,4 +1,6 @@
-"""What the manager keeps and relays, over stdio, streamable HTTP, legacy SSE and WebSocket alike."""
+"""What the manager keeps and relays. Over an in-process server (the memory transport) for what is the
+manager's own doing; also over stdio, streamable HTTP, legacy SSE and WebSocket for what each transport
+must carry: every kind of content, a cancellation from the client, an unsolicited notification."""
 
 from __future__ import annotations
 
@@ -6,13 +8,14 @@ import anyio
 import pytest
 
 from mcp_client import McpClientConfig, MCPClientError, MCPClientManager
-from tests.mcp_client._configs import TRANSPORTS, server_config
+from tests.mcp_client._configs import TRANSPORTS, in_memory, server_config
 from tests.servers import rich
 from tools import AudioContent, ImageContent, ResourceContent, TextContent
 
-pytestmark = pytest.mark.parametrize("transport", TRANSPORTS)
+over_every_transport = pytest.mark.parametrize("transport", ["memory", *TRANSPORTS])
 
 
+@over_every_transport
 async def test_every_content_type_structured_content_and_is_error_are_kept(transport: str) -> None:
     async with server_config("rich", transport, tool_prefix="r") as server:
         async with MCPClientManager(McpClientConfig(servers=[server])) as manager:
@@ -33,19 +36,19 @@ async def test_every_content_type_structured_content_and_is_error_are_kept(trans
             assert tool.output_schema is not None and "temperature_c" in tool.output_schema["properties"]
 
 
-async def test_progress_notifications_reach_the_caller(transport: str) -> None:
+async def test_progress_notifications_reach_the_caller() -> None:
     seen: list[tuple[float, float | None, str | None]] = []
 
     async def progress(done: float, total: float | None, message: str | None) -> None:
         seen.append((done, total, message))
 
-    async with server_config("progress", transport) as server:
-        async with MCPClientManager(McpClientConfig(servers=[server])) as manager:
-            result = await manager.call_tool("count", {"n": 4}, progress=progress)
+    async with MCPClientManager(McpClientConfig(servers=[in_memory("progress")])) as manager:
+        result = await manager.call_tool("count", {"n": 4}, progress=progress)
     assert result.text == "counted to 4"
     assert seen == [(i, 4, f"step {i} of 4") for i in range(1, 5)]
 
 
+@over_every_transport
 async def test_tools_list_changed_refreshes_the_registry(transport: str) -> None:
     async with server_config("changing", transport, tool_prefix="c") as server:
         async with MCPClientManager(McpClientConfig(servers=[server])) as manager:
@@ -63,13 +66,14 @@ async def test_tools_list_changed_refreshes_the_registry(transport: str) -> None
             assert changes
 
 
-async def test_listings_follow_next_cursor(transport: str) -> None:
-    async with server_config("changing", transport, "--page-size", "2", "--extra-tools", "7") as server:
-        async with MCPClientManager(McpClientConfig(servers=[server])) as manager:
-            names = {t.name for t in manager.tools}
+async def test_listings_follow_next_cursor() -> None:
+    server = in_memory("changing", "--page-size", "2", "--extra-tools", "7")
+    async with MCPClientManager(McpClientConfig(servers=[server])) as manager:
+        names = {t.name for t in manager.tools}
     assert {f"extra_{i:03d}" for i in range(7)} <= names and "echo" in names
 
 
+@over_every_transport
 async def test_timeout_sends_cancel_and_a_late_reply_is_discarded(transport: str) -> None:
     async with server_config("slow", transport) as server:
         async with MCPClientManager(McpClientConfig(servers=[server])) as manager:
@@ -83,19 +87,19 @@ async def test_timeout_sends_cancel_and_a_late_reply_is_discarded(transport: str
                     await anyio.sleep(0.05)
 
 
-async def test_resources_follow_the_server_patterns_and_prompts_render(transport: str) -> None:
-    async with server_config("rich", transport, resources=["file:///notes/*", "mem://*"]) as server:
-        async with MCPClientManager(McpClientConfig(servers=[server])) as manager:
-            uris = {r.uri for r in await manager.list_resources()}
-            assert uris == {"file:///notes/a.txt", "mem://x", "mem://logo.png"}
-            (content,) = await manager.read_resource("file:///notes/a.txt")
-            assert content.text == rich.NOTES_A
-            (logo,) = await manager.read_resource("mem://logo.png")
-            assert logo.blob and logo.mime_type == "image/png"
-            with pytest.raises(MCPClientError, match="no connected server exposes resource 'file:///secret/b.txt'"):
-                await manager.read_resource("file:///secret/b.txt")
-            (prompt,) = await manager.list_prompts()
-            assert prompt.name == "greet" and [a.name for a in prompt.arguments] == ["name"]
-            (message,) = await manager.get_prompt("greet", {"name": "Ada"})
-            assert message.role == "user"
-            assert isinstance(message.content, TextContent) and message.content.text == "Please greet Ada warmly."
+async def test_resources_follow_the_server_patterns_and_prompts_render() -> None:
+    server = in_memory("rich", resources=["file:///notes/*", "mem://*"])
+    async with MCPClientManager(McpClientConfig(servers=[server])) as manager:
+        uris = {r.uri for r in await manager.list_resources()}
+        assert uris == {"file:///notes/a.txt", "mem://x", "mem://logo.png"}
+        (content,) = await manager.read_resource("file:///notes/a.txt")
+        assert content.text == rich.NOTES_A
+        (logo,) = await manager.read_resource("mem://logo.png")
+        assert logo.blob and logo.mime_type == "image/png"
+        with pytest.raises(MCPClientError, match="no connected server exposes resource 'file:///secret/b.txt'"):
+            await manager.read_resource("file:///secret/b.txt")
+        (prompt,) = await manager.list_prompts()
+        assert prompt.name == "greet" and [a.name for a in prompt.arguments] == ["name"]
+        (message,) = await manager.get_prompt("greet", {"name": "Ada"})
+        assert message.role == "user"
+        assert isinstance(message.content, TextContent) and message.content.text == "Please greet Ada warmly."

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import AsyncExitStack
 
 import anyio
 
-from mcp_client import McpClientConfig, MCPClientManager, McpServerConfig, ProcessSource
-from tests.mcp_client._configs import server_config
+from mcp_client import McpClientConfig, MCPClientManager
+from tests.mcp_client._configs import in_memory, server_config
 
 
 async def test_1000_concurrent_calls_across_three_transports_each_get_their_own_result() -> None:
@@ -33,13 +32,8 @@ async def test_1000_concurrent_calls_across_three_transports_each_get_their_own_
     assert results == {i: f"request {i}" for i in range(1000)}
 
 
-def _gauge(**fields: object) -> McpServerConfig:
-    source = ProcessSource(command=sys.executable, args=["-m", "tests.mcp_client.gauge_server"])
-    return McpServerConfig(id="gauge", name="gauge", source=source, **fields)  # type: ignore[arg-type]
-
-
 async def test_max_concurrent_calls_bounds_calls_in_flight() -> None:
-    async with MCPClientManager(McpClientConfig(servers=[_gauge()], max_concurrent_calls=16)) as manager:
+    async with MCPClientManager(McpClientConfig(servers=[in_memory("gauge")], max_concurrent_calls=16)) as manager:
         async with anyio.create_task_group() as task_group:
             for i in range(64):
                 task_group.start_soon(manager.call_tool, "hold", {"tag": str(i), "seconds": 0.05})
@@ -47,7 +41,7 @@ async def test_max_concurrent_calls_bounds_calls_in_flight() -> None:
 
 
 async def test_a_per_server_bound_is_tighter_than_the_global_one() -> None:
-    config = McpClientConfig(servers=[_gauge(max_concurrent_calls=3)], max_concurrent_calls=16)
+    config = McpClientConfig(servers=[in_memory("gauge", max_concurrent_calls=3)], max_concurrent_calls=16)
     async with MCPClientManager(config) as manager:
         async with anyio.create_task_group() as task_group:
             for i in range(20):

@@ -11,7 +11,7 @@ import pytest
 
 from mcp_client import HttpSource, McpClientConfig, MCPClientManager, McpServerConfig
 from mcp_client._names import prefixed, sanitize
-from tests.mcp_client._configs import server_config
+from tests.mcp_client._configs import in_memory
 
 VALID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -38,16 +38,15 @@ def test_long_names_get_a_stable_hash_suffix() -> None:
 
 
 async def test_tools_with_odd_names_are_registered_under_valid_names() -> None:
-    async with server_config("changing", "stdio", tool_prefix="srv") as server:
-        async with MCPClientManager(McpClientConfig(servers=[server])) as manager:
-            odd = "look up: the weather/in " + "a very long city name " * 4
-            await manager.call_tool("srv_add_tool", {"name": odd})
-            with anyio.fail_after(10):
-                while len(manager.tools) < 4:
-                    await anyio.sleep(0.02)
-            registered = next(t for t in manager.tools if t.original_name == odd)
-            assert VALID.match(registered.name) and registered.name.startswith("srv_look_up_the_weather_in_a")
-            assert (await manager.call_tool(registered.name, {})).text == f"I am {odd}"
+    async with MCPClientManager(McpClientConfig(servers=[in_memory("changing", tool_prefix="srv")])) as manager:
+        odd = "look up: the weather/in " + "a very long city name " * 4
+        await manager.call_tool("srv_add_tool", {"name": odd})
+        with anyio.fail_after(10):
+            while len(manager.tools) < 4:
+                await anyio.sleep(0.02)
+        registered = next(t for t in manager.tools if t.original_name == odd)
+        assert VALID.match(registered.name) and registered.name.startswith("srv_look_up_the_weather_in_a")
+        assert (await manager.call_tool(registered.name, {})).text == f"I am {odd}"
 
 
 async def test_secrets_stay_out_of_status_errors_logs_and_reprs(caplog: pytest.LogCaptureFixture) -> None:

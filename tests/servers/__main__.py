@@ -17,7 +17,7 @@ from tests.servers import SERVERS
 from tests.servers._transports import TRANSPORTS, AnyServer
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.servers", description="Run one MCP test server.")
     parser.add_argument("name", choices=SERVERS)
     parser.add_argument("--transport", choices=TRANSPORTS, default="stdio")
@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _start(args: argparse.Namespace) -> AnyServer:
+def start(args: argparse.Namespace) -> AnyServer:
     """Do what the server does before serving (crash, write, spawn, flood), then build it."""
     if args.name == "crashy":
         from tests.servers import crashy
@@ -106,14 +106,22 @@ def _start(args: argparse.Namespace) -> AnyServer:
         from tests.servers import rich
 
         return rich.build()
+    if args.name == "gauge":
+        from tests.servers import gauge
+
+        return gauge.build()
+    if args.name == "asking":
+        from tests.servers import asking
+
+        return asking.build()
     from tests.servers import slow
 
     return slow.build()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    arguments = parser()
+    args = arguments.parse_args(argv)
 
     def ignore_sigterm() -> None:
         if args.ignore_sigterm:
@@ -132,9 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     from tests.servers._transports import serve
 
     try:
-        server = _start(args)
+        server = start(args)
     except ValueError as exc:  # a bad --page-size or --extra-tools
-        parser.error(str(exc))
+        arguments.error(str(exc))
     try:
         anyio.run(
             lambda: serve(

@@ -1,4 +1,5 @@
-"""Start test servers for tests: network ones as subprocesses that announce their URL, stdio ones as commands.
+"""Start test servers for tests: network ones as subprocesses that announce their URL, stdio ones as commands,
+and (`in_process`) server objects for the memory transport.
 
 `launched("slow", "http")` yields the URL and stops the server's whole process group on exit, also when
 the test fails. Stderr goes to a temporary file, never a pipe, so a chatty server can never block on it.
@@ -20,6 +21,9 @@ from typing import IO
 
 import anyio
 from anyio.abc import Process
+
+from tests.servers import IN_PROCESS
+from tests.servers._transports import AnyServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_SECS = 20.0
@@ -88,6 +92,19 @@ def stdio_command(name: str, *args: str) -> tuple[str, list[str]]:
     from there, so a config that sets no working directory works.
     """
     return sys.executable, server_args(name, "stdio", *args)
+
+
+def in_process(name: str, *args: str) -> AnyServer:
+    """Test server `name` built in this process, for the memory transport; `args` are its command-line flags.
+
+    Raises:
+        ValueError: `name` does something to its process before serving (see `IN_PROCESS`).
+    """
+    if name not in IN_PROCESS:
+        raise ValueError(f"{name!r} needs a process of its own; in-process servers: {', '.join(IN_PROCESS)}")
+    from tests.servers.__main__ import parser, start
+
+    return start(parser().parse_args([name, *args]))
 
 
 @asynccontextmanager
