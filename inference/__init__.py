@@ -42,6 +42,7 @@ from inference.errors import (
 from inference.models import DEFAULT_MODEL, resolve_model
 from inference.pool import ModelPool, UnknownModelError
 from inference.remote import RemoteBackend
+from inference.spec import ModelSpec, open_backend, served_id
 
 _LAZY = {
     "LlamaCppBackend": "inference.llama_cpp_backend",
@@ -81,6 +82,7 @@ __all__ = [
     "ModelNotFoundError",
     "TokenError",
     "ModelPool",
+    "ModelSpec",
     "NamedTool",
     "RemoteBackend",
     "ReasoningDelta",
@@ -92,5 +94,7 @@ __all__ = [
     "ToolChoice",
     "UnknownModelError",
     "Usage",
+    "open_backend",
     "resolve_model",
+    "served_id",
 ]

@@ -105,6 +105,16 @@ def inspect_model_file(path: str | os.PathLike[str]) -> ModelFileInfo:
         raise ModelLoadError(str(file_path), exc.strerror or str(exc)) from None
 
 
+def is_legacy_ggml(path: str | os.PathLike[str]) -> bool:
+    """Whether `path` is a file that starts with a GGML, GGMF or GGJT magic (llama.cpp's pre-GGUF files)."""
+    try:
+        with Path(path).expanduser().open("rb") as file:
+            head = file.read(4)
+    except OSError:
+        return False
+    return len(head) == 4 and struct.unpack("<I", head)[0] in _LEGACY_MAGICS
+
+
 def _tensor_bytes(name: str, kind: int, shape: Sequence[int]) -> int:
     if kind not in _TENSOR_TYPES:
         raise _Invalid(f"tensor {name!r} has type {kind}, which ctransformers' 2023 ggml cannot read")

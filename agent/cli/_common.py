@@ -4,11 +4,10 @@ printed as one line and a hint."""
 from __future__ import annotations
 
 import logging
-import re
 import traceback
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -21,8 +20,7 @@ from agent.completions.engine import ChatEngine
 from agent.errors import AgentError
 from agent.options import AgentOptions
 from agent.session import SessionError
-from inference import DEFAULT_MODEL, InferenceError, RemoteBackend, SamplingParams, resolve_model
-from inference.pool import OpenableBackend
+from inference import DEFAULT_MODEL, InferenceError, ModelSpec, SamplingParams, open_backend, served_id
 from mcp_client import McpClientConfig, MCPClientError, MCPClientManager, ServerState, bundled_config
 from tools._aio import root_cause
 
@@ -36,8 +34,9 @@ Model = Annotated[
     typer.Option(
         "--model",
         "-m",
-        help="A GGUF file or directory, an embedded alias (smollm2-135m, gemma3-270m), or a Hugging Face cache "
-        "id as OWNER/REPO:FILE.gguf. With --engine-url: the engine's model name.",
+        help="A GGUF (or GGML) file or directory, an embedded alias (smollm2-135m, gemma3-270m), or a file in the "
+        "Hugging Face cache or a directory as OWNER/REPO:FILE.gguf (split parts: :PART1,PART2). "
+        "With --engine-url: the engine's model name.",
     ),
 ]
 McpConfig = Annotated[
@@ -74,6 +73,7 @@ class Settings:
     temperature: float = 0.0
     max_tokens: int = 256
     chat_format: str | None = None
+    engine_timeout: float = 60.0
     verbose: bool = False
 
     @classmethod
@@ -87,6 +87,12 @@ class Settings:
             sampling=SamplingParams(temperature=self.temperature, max_tokens=self.max_tokens),
         )
 
+    def model_spec(self) -> ModelSpec:
+        """The model that --model, --engine-url, --threads and --chat-format name."""
+        if self.engine_url:
+            return ModelSpec(model=self.model, url=self.engine_url, timeout_secs=self.engine_timeout)
+        return replace(ModelSpec.parse(self.model), threads=self.threads, chat_format=self.chat_format)
+
     def mcp(self) -> McpClientConfig:
         """The MCP servers: the --mcp-config file, or the bundled ones. Raises MCPConfigError."""
         return McpClientConfig.load(self.mcp_config) if self.mcp_config else bundled_config()
@@ -97,28 +103,6 @@ def setup_logging(verbose: bool) -> None:
 
 
 # -- the engine ------------------------------------------------------------------------------------------
-
-_HF_ID = re.compile(r"^[\w.-]+/[\w.-]+:(?P<file>.+\.gguf)$")
-
-
-def model_reference(model: str) -> str | Path:
-    """What the llama.cpp backend is given: `OWNER/REPO:FILE.gguf` is looked up in the Hugging Face cache."""
-    match = _HF_ID.match(model)
-    if match and not Path(model).exists():
-        return resolve_model(model.split(":", 1)[0], filename=match["file"])
-    return model
-
-
-def served_id(model: str) -> str:
-    """The id a model is served under: an alias or engine name as given, a file by its name without `.gguf`."""
-    match = _HF_ID.match(model)
-    if match:
-        return Path(match["file"]).stem
-    path = Path(model)
-    if path.suffix == ".gguf":
-        return path.stem
-    return path.resolve().name if path.is_dir() else model
-
 
 class _Loading:
     """What shows while the engine opens: a spinner, and a bar while an embedded model is assembled (the
@@ -154,36 +138,17 @@ class _Loading:
             self._progress.update(self._spinner, visible=True)
 
 
-def backend_for(
-    settings: Settings, *, engine_timeout: float = 60.0, progress: Callable[[int, int], None] | None = None
-) -> tuple[str, OpenableBackend]:
-    """(served id, unopened backend) for the --model / --engine-url options."""
-    model_id = served_id(settings.model)
-    if settings.engine_url:
-        return model_id, RemoteBackend(settings.engine_url, model=settings.model, timeout_secs=engine_timeout)
-    from inference.llama_cpp_backend import LlamaCppBackend
-
-    backend = LlamaCppBackend(
-        model_reference(settings.model),
-        n_threads=settings.threads,
-        model_id=model_id,
-        progress=progress,
-        chat_format=settings.chat_format,
-    )
-    return model_id, backend
-
-
 @asynccontextmanager
-async def open_engine(
-    settings: Settings, *, with_tools: bool = True, engine_timeout: float = 60.0
-) -> AsyncIterator[ChatEngine]:
+async def open_engine(settings: Settings, *, with_tools: bool = True) -> AsyncIterator[ChatEngine]:
     """The model and the MCP servers, opened with a progress bar or spinner; failed servers are warned about."""
     config = settings.mcp() if with_tools else None
     what = f"Connecting to {settings.engine_url}" if settings.engine_url else f"Loading model {settings.model}"
     servers = f" and starting {len(config.servers)} MCP server(s)" if config and config.servers else ""
     async with AsyncExitStack() as stack:
         with _Loading(f"{what}{servers}…") as loading:
-            model_id, backend = backend_for(settings, engine_timeout=engine_timeout, progress=loading)
+            spec = settings.model_spec()
+            model_id = served_id(spec)
+            backend = open_backend(spec, model_id=model_id, progress=loading)
             options = settings.agent_options()
             engine = ChatEngine([(model_id, backend)], mcp_client_config=config, agent_options=options)
             await stack.enter_async_context(engine)
@@ -203,7 +168,8 @@ _HINTS: list[tuple[type[Exception], str]] = [
     (SessionError, "the file must be a conversation saved by /save (or agent.session.save)"),
     (
         InferenceError,
-        "check --model: a GGUF path, or an embedded alias (smollm2-135m, gemma3-270m); or --engine-url",
+        "check --model: a GGUF path, an embedded alias (smollm2-135m, gemma3-270m) or OWNER/REPO:FILE.gguf; "
+        "or --engine-url",
     ),
     (MCPClientError, "check --mcp-config (or MCP_CONFIG_PATH) and that each server's command or URL works"),
     (AgentError, "check the request's options"),

@@ -27,10 +27,10 @@ from agent.cli._common import (
 from inference import DEFAULT_MODEL
 
 
-async def _serve(settings: Settings, *, host: str, port: int, api_key: str | None, engine_timeout: float) -> None:
+async def _serve(settings: Settings, *, host: str, port: int, api_key: str | None) -> None:
     from agent.server import serve as serve_app
 
-    async with open_engine(settings, engine_timeout=engine_timeout) as engine:
+    async with open_engine(settings) as engine:
         model_id = engine.get_default_model_id()
 
         def ready(url: str) -> None:
@@ -76,4 +76,4 @@ def serve(
         exposed = f"listening on {escape(host)} without --api-key: anyone who can reach it may use it"
         errors.print(f"[yellow]warning:[/] {exposed}")
     with user_errors(verbose):
-        anyio.run(lambda: _serve(settings, host=host, port=port, api_key=api_key, engine_timeout=engine_timeout))
+        anyio.run(lambda: _serve(settings, host=host, port=port, api_key=api_key))

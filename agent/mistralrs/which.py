@@ -1,19 +1,18 @@
-"""`Which`: the model to load, with mistral.rs's variant and field names, mapped onto our backends.
+"""`Which`: the model to load, with mistral.rs's variant and field names, mapped onto our `ModelSpec`.
 
 Supported: `Which.GGUF` and `Which.LoraGGUF` (llama.cpp), `Which.GGML` (ctransformers) and our
 `Which.Remote` (any OpenAI-compatible engine). The other mistral.rs variants exist with their fields so
 ported code reads the same, and raise `UnsupportedModelError` naming the supported ones. Constructing a
-variant loads nothing; `to_backend()` builds an unopened backend (`async with` loads it).
+variant loads nothing; `to_spec()` is its `ModelSpec`, `to_backend()` an unopened backend for it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from agent.errors import UnsupportedModelError
-from inference import ModelNotFoundError, RemoteBackend, resolve_model
+from inference import ModelSpec, open_backend
 from inference.pool import OpenableBackend
 
 SUPPORTED = ("GGUF", "LoraGGUF", "GGML", "Remote")
@@ -21,7 +20,7 @@ SUPPORTED = ("GGUF", "LoraGGUF", "GGML", "Remote")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoadOptions:
-    """Settings of the local backends that mistral.rs does not put in `Which`."""
+    """Settings of the local backends that mistral.rs does not put in `Which` (the Runner's arguments)."""
 
     n_ctx: int | None = None
     """Context window in tokens (default: 4096 for llama.cpp, 2048 for ctransformers)."""
@@ -44,6 +43,24 @@ class ModelSelector:
         """The id the model is served under unless the Runner is given another."""
         return type(self).__name__
 
+    def to_spec(self, options: LoadOptions | None = None) -> ModelSpec:
+        """This model, with the Runner's `options`, as the `ModelSpec` that `inference.open_backend` opens.
+
+        Raises:
+            UnsupportedModelError: this variant cannot be loaded here.
+        """
+        spec = self._spec()
+        if options is None:
+            return spec
+        return replace(
+            spec,
+            n_ctx=options.n_ctx,
+            threads=options.n_threads,
+            trim_tool_results=options.trim_tool_results,
+            chat_template=options.chat_template or spec.chat_template,
+            chat_format=options.chat_format,
+        )
+
     def to_backend(self, *, model_id: str, options: LoadOptions | None = None) -> OpenableBackend:
         """An unopened backend for this model.
 
@@ -51,29 +68,11 @@ class ModelSelector:
             UnsupportedModelError: this variant cannot be loaded here.
             ModelNotFoundError: a file the variant names does not exist.
         """
+        return open_backend(self.to_spec(options), model_id=model_id)
+
+    def _spec(self) -> ModelSpec:
+        """The fields of this variant as a spec."""
         raise UnsupportedModelError(type(self).__name__, SUPPORTED, reason=_REASONS.get(type(self).__name__, ""))
-
-
-def _gguf_path(model_id: str, filename: str | list[str] | None, hf_cache_path: str | None) -> str | Path | list[Path]:
-    """What to hand LlamaCppBackend: the reference itself when it needs no filename (alias, file, directory)."""
-    if filename is None:
-        return model_id
-    if isinstance(filename, list):
-        return [resolve_model(model_id, filename=name, hf_cache_path=hf_cache_path) for name in filename]
-    return resolve_model(model_id, filename=filename, hf_cache_path=hf_cache_path)
-
-
-def _adapter_path(adapters_model_id: str) -> Path:
-    """A LoRA adapter: a GGUF file, or a directory holding exactly one."""
-    path = Path(adapters_model_id).expanduser()
-    if path.is_dir():
-        found = sorted(path.glob("*.gguf"))
-        if len(found) != 1:
-            raise ModelNotFoundError(adapters_model_id, [f"{path}/*.gguf ({len(found)} files; name the adapter file)"])
-        return found[0]
-    if not path.is_file():
-        raise ModelNotFoundError(adapters_model_id, [f"LoRA adapter {path.resolve()}"])
-    return path
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,20 +99,8 @@ class GGUF(ModelSelector):
     def default_id(self) -> str:
         return self.quantized_model_id
 
-    def to_backend(self, *, model_id: str, options: LoadOptions | None = None) -> OpenableBackend:
-        from inference.llama_cpp_backend import LlamaCppBackend
-
-        options = options or LoadOptions()
-        model = _gguf_path(self.quantized_model_id, self.quantized_filename, self.hf_cache_path)
-        return LlamaCppBackend(
-            model,  # type: ignore[arg-type]  # a list of split parts is resolved by resolve_model
-            n_ctx=options.n_ctx or 4096,
-            n_threads=options.n_threads,
-            model_id=model_id,
-            trim_tool_results=options.trim_tool_results,
-            chat_template=options.chat_template,
-            chat_format=options.chat_format,
-        )
+    def _spec(self) -> ModelSpec:
+        return _gguf_spec(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,23 +128,19 @@ class LoraGGUF(ModelSelector):
     def default_id(self) -> str:
         return self.quantized_model_id
 
-    def to_backend(self, *, model_id: str, options: LoadOptions | None = None) -> OpenableBackend:
-        from inference.llama_cpp_backend import LlamaCppBackend
+    def _spec(self) -> ModelSpec:
+        return replace(_gguf_spec(self), lora_adapter=self.adapters_model_id, lora_scale=self.lora_scale)
 
-        options = options or LoadOptions()
-        adapter = _adapter_path(self.adapters_model_id)
-        model = _gguf_path(self.quantized_model_id, self.quantized_filename, self.hf_cache_path)
-        return LlamaCppBackend(
-            model,  # type: ignore[arg-type]
-            n_ctx=options.n_ctx or 4096,
-            n_threads=options.n_threads,
-            model_id=model_id,
-            lora_path=adapter,
-            lora_scale=self.lora_scale,
-            trim_tool_results=options.trim_tool_results,
-            chat_template=options.chat_template,
-            chat_format=options.chat_format,
-        )
+
+def _gguf_spec(which: GGUF | LoraGGUF) -> ModelSpec:
+    """The model fields `Which.GGUF` and `Which.LoraGGUF` share; a list of filenames is a split model's parts."""
+    filename = which.quantized_filename
+    return ModelSpec(
+        model=which.quantized_model_id,
+        filename=tuple(filename) if isinstance(filename, list) else filename,
+        hf_cache_path=which.hf_cache_path,
+        format="gguf",
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,22 +168,13 @@ class GGML(ModelSelector):
     def default_id(self) -> str:
         return self.quantized_model_id
 
-    def to_backend(self, *, model_id: str, options: LoadOptions | None = None) -> OpenableBackend:
-        from inference.ctransformers_backend import CTransformersBackend
-
-        options = options or LoadOptions()
-        path = Path(self.quantized_model_id).expanduser()
-        if self.quantized_filename is not None or not path.is_file():
-            path = resolve_model(
-                self.quantized_model_id, filename=self.quantized_filename, hf_cache_path=self.hf_cache_path
-            )
-        return CTransformersBackend(
-            path,
-            n_ctx=options.n_ctx or 2048,
-            n_threads=options.n_threads,
-            chat_template=options.chat_template or self.chat_template,
-            trim_tool_results=options.trim_tool_results,
-            model_id=model_id,
+    def _spec(self) -> ModelSpec:
+        return ModelSpec(
+            model=self.quantized_model_id,
+            filename=self.quantized_filename,
+            hf_cache_path=self.hf_cache_path,
+            format="ggml",
+            chat_template=self.chat_template,
         )
 
 
@@ -226,11 +200,8 @@ class Remote(ModelSelector):
     def default_id(self) -> str:
         return self.model
 
-    def to_backend(self, *, model_id: str, options: LoadOptions | None = None) -> OpenableBackend:
-        n_ctx = options.n_ctx if options is not None and options.n_ctx else 0
-        return RemoteBackend(
-            self.url, model=self.model, api_key=self.api_key, timeout_secs=self.timeout_secs, n_ctx=n_ctx
-        )
+    def _spec(self) -> ModelSpec:
+        return ModelSpec(model=self.model, url=self.url, api_key=self.api_key, timeout_secs=self.timeout_secs)
 
 
 # The mistral.rs variants we do not load. Their fields are mistral.rs's, so ported code constructs them

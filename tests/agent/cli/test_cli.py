@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pexpect
 
+from tests.inference._tiny_ggml import write_tiny_llama
+
 MCPAGENT = str(Path(sys.executable).parent / "mcpagent")
 
 
-def _mcpagent(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
+def _mcpagent(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", **env}
     return subprocess.run([MCPAGENT, *args], capture_output=True, text=True, timeout=timeout, env=env, check=False)
 
 
@@ -80,3 +82,16 @@ def _empty_config(tmp_path: Path) -> str:
     config = tmp_path / "no-servers.json"
     config.write_text('{"mcpServers": {}}')
     return str(config)
+
+
+def test_a_ggml_file_in_the_hugging_face_cache_runs_on_ctransformers(tmp_path: Path) -> None:
+    # The references Which.GGML takes work here too: OWNER/REPO:FILE from the cache, the format read from the file.
+    snapshot = tmp_path / "hub" / "models--someone--tiny-llama" / "snapshots" / "rev1"
+    snapshot.mkdir(parents=True)
+    write_tiny_llama(snapshot / "tiny.ggjt.bin")
+    model = "someone/tiny-llama:tiny.ggjt.bin"
+    args = ["run", "hi", "--model", model, "--max-tokens", "4", "--json", "--mcp-config", _empty_config(tmp_path)]
+    done = _mcpagent(*args, HF_HUB_CACHE=str(tmp_path / "hub"))
+    assert done.returncode == 0, done.stderr
+    response = json.loads(done.stdout)
+    assert response["model"] == "tiny.ggjt" and 0 < response["usage"]["completion_tokens"] <= 4
