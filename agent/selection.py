@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
+from inference.openai_convert import function_json
 from tools import ToolSpec
 
 K1 = 1.2
@@ -163,9 +164,7 @@ def _unique(items: Iterable[int]) -> Iterable[int]:
 
 def tool_json(tool: ToolSpec) -> str:
     """A tool's schema as the model reads it: JSON of its name, description and parameters."""
-    return json.dumps(
-        {"name": tool.name, "description": tool.description, "parameters": tool.input_schema}, ensure_ascii=False
-    )
+    return json.dumps(function_json(tool), ensure_ascii=False)
 
 
 async def tool_token_counts(tools: Sequence[ToolSpec], count_tokens: Callable[[str], Awaitable[int]]) -> dict[str, int]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from inference import toolprompt
 from inference._types import ChatRequest, Message, ReasoningDelta, StreamItem, TextDelta, ToolCallDelta
+from inference.openai_convert import tool_json
 from inference.parsers import ContentDelta as _Content
 from inference.parsers import ParsedTurn, detect_format, get_parser
 from inference.parsers import ReasoningDelta as _Reasoning
@@ -54,11 +55,7 @@ class TurnFormat:
     def tools(self, request: ChatRequest) -> list[dict[str, Any]] | None:
         if not self.native or not request.tools:
             return None
-        return [
-            {"type": "function", "function": {"name": t.name, "description": t.description,
-                                              "parameters": dict(t.input_schema)}}
-            for t in request.tools
-        ]
+        return [tool_json(t) for t in request.tools]
 
     def parse(self, text: str) -> ParsedTurn:
         return get_parser(self.parser).parse(text)

@@ -6,6 +6,7 @@
     ├── ContextOverflowError  the prompt does not fit in the context window
     ├── GrammarError          a grammar or JSON schema could not be compiled
     ├── TokenError            token ids outside the vocabulary, or special where they may not be
+    ├── WireFormatError       an OpenAI wire value with no runtime equivalent (names the field)
     └── EngineError           a remote OpenAI-compatible engine failed (every one carries `url`)
         ├── EngineUnreachableError  no connection (refused, DNS, reset), after the retries
         ├── EngineTimeoutError      no answer within `timeout_secs`
@@ -61,6 +62,16 @@ class TokenError(InferenceError, ValueError):
         shown = ", ".join(str(t) for t in list(tokens)[:5]) + (", ..." if len(tokens) > 5 else "")
         super().__init__(f"tokens [{shown}]: {reason}")
         self.tokens = tuple(tokens)
+        self.reason = reason
+
+
+class WireFormatError(InferenceError, ValueError):
+    """A value in OpenAI's wire format that our runtime values cannot hold, e.g.
+    `messages[1].tool_calls[0].function.arguments: expected a JSON object, got list`."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
         self.reason = reason
 
 

@@ -18,14 +18,7 @@ from typing import Any
 import anyio
 import httpx2
 
-from inference._openai_wire import (
-    EXCERPT_CHARS,
-    StreamTurn,
-    error_message,
-    parse_completion,
-    plain_text,
-    request_body,
-)
+from inference._engine_replies import EXCERPT_CHARS, StreamTurn, error_message, parse_completion, plain_text
 from inference._types import (
     ChatRequest,
     ChatResponse,
@@ -44,6 +37,7 @@ from inference.errors import (
     EngineUnsupportedError,
     InferenceError,
 )
+from inference.openai_convert import request_to_wire
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +55,7 @@ class RemoteBackend:
 
     The engine renders its chat template and parses tool calls: tools and `tool_choice` travel as
     OpenAI's native fields, and calls come back with the engine's ids. A call whose arguments are
-    not a JSON object is kept with `{}` (see `_tool_call`). Usage is what the engine reports; a
+    not a JSON object is kept with `{}` (see `inference._engine_replies`). Usage is what the engine reports; a
     stream times itself where the engine sends no `timings`.
 
     Args:
@@ -272,7 +266,8 @@ class RemoteBackend:
         return text.replace(self._api_key, "***") if self._api_key else text
 
     def _chat_body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
-        return {**request_body(request, self._model, stream=stream), **self._extra_body}
+        body = request_to_wire(request, model=self._model, stream=stream)
+        return {**body.model_dump(mode="json", exclude_none=True, by_alias=True), **self._extra_body}
 
     async def _send(self, path: str, body: Mapping[str, Any], *, stream: bool) -> httpx2.Response:
         """POST `body`; retry connection failures and 502/503; raise EngineHTTPError for any status >= 400."""

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from inference._types import Message
+from inference.openai_convert import function_json
 from tools import ToolCall, ToolSpec, new_call_id
 
 CALL_OPEN, CALL_CLOSE = "<tool_call>", "</tool_call>"
@@ -37,12 +38,8 @@ The results come back in <tool_response></tool_response> tags; then answer the q
 _QUOTED = re.compile(r"""['"`]([^'"`\n]{1,60})['"`]""")
 
 
-def tool_json(tool: ToolSpec) -> dict[str, Any]:
-    return {"name": tool.name, "description": tool.description, "parameters": dict(tool.input_schema)}
-
-
 def system_prompt(tools: Sequence[ToolSpec], user_system: str | None = None) -> str:
-    text = _SYSTEM.format(tools=json.dumps([tool_json(t) for t in tools], ensure_ascii=False))
+    text = _SYSTEM.format(tools=json.dumps([function_json(t) for t in tools], ensure_ascii=False))
     return f"{user_system}\n\n{text}" if user_system else text
 
 

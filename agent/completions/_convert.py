@@ -1,83 +1,47 @@
-"""Between the OpenAI wire models (`agent.completions.openai_types`) and our runtime types: messages, tools,
-sampling, constraints in; responses, usage, tool-call records and stream chunks out."""
+"""Our dialect's side of the wire conversion (`inference.openai_convert` does OpenAI's): mistral.rs's
+fields and answer constraints in; responses with usage timings, tool-call records and stream chunks out."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from agent.completions import openai_types as oa
 from agent.errors import RequestError
 from agent.events import Event, FinalAnswer, ModelTurn, Reasoning, RunFinished, Token, ToolCallRecord
 from agent.events import RunResult as _RunResult
-from inference import Message, NamedTool, SamplingParams, ToolChoice, Usage
-from tools import ToolCall, ToolResult, ToolSpec
-
-_EMPTY_OBJECT = {"type": "object", "properties": {}}
-
+from inference import Message, SamplingParams, Usage
+from inference.errors import WireFormatError
+from inference.openai_convert import (
+    json_schema_from_wire,
+    messages_from_wire,
+    sampling_from_wire,
+    tool_call_to_wire,
+    tools_from_wire,
+    usage_to_wire,
+)
+from tools import ToolResult, ToolSpec
 
 # -- in ----------------------------------------------------------------------------------------------
 
 
-def _text(content: oa.Content | None, field: str) -> str:
-    if content is None or isinstance(content, str):
-        return content or ""
-    texts = []
-    for index, part in enumerate(content):
-        if not isinstance(part, oa.TextPart):
-            raise RequestError(f"{field}[{index}].type", f"{part.type!r} is not supported: the models read text only")
-        texts.append(part.text)
-    return "\n".join(texts)
-
-
-def _arguments(text: str, field: str) -> dict[str, Any]:
+@contextmanager
+def _request_errors() -> Iterator[None]:
+    """What the wire converter cannot take is the caller's mistake: a RequestError naming the field."""
     try:
-        value = json.loads(text) if text.strip() else {}
-    except json.JSONDecodeError as exc:
-        raise RequestError(field, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(value, dict):
-        raise RequestError(field, f"expected a JSON object, got {type(value).__name__}")
-    return value
+        yield
+    except WireFormatError as exc:
+        raise RequestError(exc.field, exc.reason) from None
 
 
 def to_messages(request: oa.ChatCompletionRequest) -> list[Message]:
     """The conversation as our messages. Raises RequestError naming the field it cannot take."""
-    messages: list[Message] = []
-    names: dict[str, str] = {}
-    for index, message in enumerate(request.messages):
-        field = f"messages[{index}]"
-        if isinstance(message, oa.SystemMessage):
-            messages.append(Message(role="system", content=_text(message.content, f"{field}.content")))
-        elif isinstance(message, oa.UserMessage):
-            messages.append(Message(role="user", content=_text(message.content, f"{field}.content")))
-        elif isinstance(message, oa.AssistantMessage):
-            calls = tuple(
-                ToolCall(
-                    id=call.id,
-                    name=call.function.name,
-                    arguments=_arguments(call.function.arguments, f"{field}.tool_calls[{i}].function.arguments"),
-                )
-                for i, call in enumerate(message.tool_calls or ())
-            )
-            names.update({call.id: call.name for call in calls})
-            content = _text(message.content, f"{field}.content") if message.content is not None else None
-            messages.append(
-                Message(role="assistant", content=content, tool_calls=calls, reasoning=message.reasoning_content)
-            )
-        else:
-            name = message.name or names.get(message.tool_call_id)
-            if name is None:
-                raise RequestError(
-                    f"{field}.tool_call_id", f"{message.tool_call_id!r} answers no tool call of an earlier message"
-                )
-            content = _text(message.content, f"{field}.content")
-            messages.append(Message(role="tool", content=content, tool_call_id=message.tool_call_id, name=name))
-    if not messages:
-        raise RequestError("messages", "the conversation is empty")
-    return messages
+    with _request_errors():
+        return messages_from_wire(request.messages)
 
 
 def to_tools(request: oa.ChatCompletionRequest) -> list[ToolSpec]:
@@ -88,42 +52,20 @@ def to_tools(request: oa.ChatCompletionRequest) -> list[ToolSpec]:
             tools.append(oa.Tool.model_validate_json(text))
         except ValueError as exc:
             raise RequestError(f"tool_schemas[{index}]", f"not an OpenAI function tool: {exc}") from None
-    specs: dict[str, ToolSpec] = {}
-    for index, tool in enumerate(tools):
-        function = tool.function
-        if function.name in specs:
-            raise RequestError(f"tools[{index}].function.name", f"{function.name!r} is given twice")
-        schema = function.parameters or _EMPTY_OBJECT
-        specs[function.name] = ToolSpec(name=function.name, description=function.description or "", input_schema=schema)
-    return list(specs.values())
-
-
-def to_tool_choice(request: oa.ChatCompletionRequest) -> ToolChoice:
-    choice = request.tool_choice
-    if choice is None:
-        return "auto"
-    if isinstance(choice, oa.NamedToolChoice):
-        return NamedTool(name=choice.function.name)
-    return choice
+    with _request_errors():
+        return tools_from_wire(tools)
 
 
 def to_sampling(request: oa.ChatCompletionRequest, base: SamplingParams) -> SamplingParams:
     """The request's sampling settings over `base` (a field the request leaves out keeps base's value)."""
-    stops = [request.stop] if isinstance(request.stop, str) else list(request.stop or ())
-    stops += request.stop_seqs or ()
-    given: dict[str, Any] = {
-        "max_tokens": request.max_tokens or request.max_completion_tokens,
-        "temperature": request.temperature,
-        "top_p": request.top_p,
-        "top_k": request.top_k,
-        "min_p": request.min_p,
-        "presence_penalty": request.presence_penalty,
-        "frequency_penalty": request.frequency_penalty,
-        "repeat_penalty": request.repetition_penalty,
-        "seed": request.seed,
-        "stop": tuple(stops) if stops else None,
-    }
-    return replace(base, **{k: v for k, v in given.items() if v is not None})
+    return sampling_from_wire(
+        request,
+        base,
+        stop=request.stop_seqs or (),
+        top_k=request.top_k,
+        min_p=request.min_p,
+        repeat_penalty=request.repetition_penalty,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,11 +78,9 @@ class AnswerConstraint:
 
 def to_constraint(request: oa.ChatCompletionRequest) -> AnswerConstraint | None:
     """From `response_format`, or mistral.rs's `grammar` + `grammar_type`; None when the answer is free."""
-    fmt = request.response_format
-    if fmt is not None and fmt.type == "json_object":
-        return AnswerConstraint(json_schema={"type": "object"})
-    if fmt is not None and fmt.type == "json_schema" and fmt.json_schema is not None:
-        return AnswerConstraint(json_schema=fmt.json_schema.schema_)
+    schema = json_schema_from_wire(request.response_format)
+    if schema is not None:
+        return AnswerConstraint(json_schema=schema)
     if request.grammar is None:
         return None
     if request.grammar_type == "json_schema":
@@ -159,13 +99,11 @@ def to_constraint(request: oa.ChatCompletionRequest) -> AnswerConstraint | None:
 
 
 def usage_out(usage: Usage) -> oa.CompletionUsage:
+    """OpenAI's usage, with mistral.rs's timing fields."""
     total_secs = usage.prompt_secs + usage.decode_secs
     tokens = usage.evaluated_prompt_tokens + usage.completion_tokens
     return oa.CompletionUsage(
-        prompt_tokens=usage.prompt_tokens,
-        completion_tokens=usage.completion_tokens,
-        total_tokens=usage.prompt_tokens + usage.completion_tokens,
-        prompt_tokens_details=oa.PromptTokensDetails(cached_tokens=usage.cached_tokens),
+        **dict(usage_to_wire(usage)),
         avg_tok_per_sec=tokens / total_secs if total_secs > 0 else 0.0,
         avg_prompt_tok_per_sec=usage.prompt_tokens_per_sec,
         avg_compl_tok_per_sec=usage.decode_tokens_per_sec,
@@ -173,11 +111,6 @@ def usage_out(usage: Usage) -> oa.CompletionUsage:
         total_prompt_time_sec=usage.prompt_secs,
         total_completion_time_sec=usage.decode_secs,
     )
-
-
-def tool_call_out(call: ToolCall) -> oa.ToolCall:
-    arguments = json.dumps(call.arguments, ensure_ascii=False)
-    return oa.ToolCall(id=call.id, function=oa.FunctionCall(name=call.name, arguments=arguments))
 
 
 def record_out(record: ToolCallRecord) -> oa.ToolCallRecordOut:
@@ -197,7 +130,7 @@ def response_out(
     result: _RunResult, *, response_id: str, created: int, model: str, fingerprint: str
 ) -> oa.ChatCompletionResponse:
     last = result.messages[-1] if result.messages else Message(role="assistant", content=result.answer)
-    pending = [tool_call_out(call) for call in result.pending_tool_calls]
+    pending = [tool_call_to_wire(call) for call in result.pending_tool_calls]
     content = (last.content or None) if pending else result.answer
     message = oa.ResponseMessage(content=content, tool_calls=pending or None, reasoning_content=result.reasoning)
     return oa.ChatCompletionResponse(
@@ -301,7 +234,7 @@ class ChunkWriter:
                     type="function",
                     function=oa.DeltaFunctionCall(name=call.function.name, arguments=call.function.arguments),
                 )
-                for i, call in enumerate(map(tool_call_out, result.pending_tool_calls))
+                for i, call in enumerate(map(tool_call_to_wire, result.pending_tool_calls))
             ]
             chunks.append(self._chunk(oa.Delta(tool_calls=calls)))
         chunks.append(self._chunk(finish_reason=result.finish_reason))

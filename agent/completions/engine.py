@@ -27,7 +27,6 @@ from agent.completions._convert import (
     to_constraint,
     to_messages,
     to_sampling,
-    to_tool_choice,
     to_tools,
 )
 from agent.errors import RequestError
@@ -35,6 +34,7 @@ from agent.events import Event
 from agent.loop import Agent
 from agent.options import AgentOptions
 from inference import Backend, LocalPrompts, Message, ModelPool, NamedTool, Prepared, UnknownModelError
+from inference.openai_convert import tool_choice_from_wire
 from inference.pool import OpenableBackend
 from mcp_client import McpClientConfig, MCPClientManager
 from tools import ToolSpec
@@ -196,7 +196,7 @@ class ChatEngine:
         for spec in external:
             if spec.name in mcp_names:
                 raise RequestError("tools", f"{spec.name!r} is also the name of an MCP tool: rename the function")
-        choice = to_tool_choice(request)
+        choice = tool_choice_from_wire(request.tool_choice)
         if isinstance(choice, NamedTool) and choice.name not in mcp_names | {t.name for t in external}:
             known = ", ".join(sorted(mcp_names | {t.name for t in external})) or "none"
             raise RequestError("tool_choice.function.name", f"{choice.name!r} is not a tool; tools: {known}")

@@ -17,7 +17,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.completions import openai_types as oa
-from agent.completions._convert import tool_call_out
 from agent.completions.engine import ChatEngine, fingerprint
 from agent.errors import RequestError
 from agent.server import wire
@@ -30,6 +29,7 @@ from inference import (
     TokenError,
     UnknownModelError,
 )
+from inference.openai_convert import tool_call_to_wire
 from mcp_client import MCPClientError
 from tools._paths import field_path
 
@@ -264,7 +264,7 @@ def create_app(engine: ChatEngine, *, api_key: str | None = None) -> FastAPI:
         parsed = backend.parse(text)
         message = oa.ResponseMessage(
             content=parsed.content if parsed.content or not parsed.tool_calls else None,
-            tool_calls=[tool_call_out(call) for call in parsed.tool_calls] or None,
+            tool_calls=[tool_call_to_wire(call) for call in parsed.tool_calls] or None,
             reasoning_content=parsed.reasoning,
         )
         return _json(wire.DetokenizeResponse(model=model_id, text=text, message=message))

@@ -114,6 +114,24 @@ CANNED_STREAM = [
      "usage": {"prompt_tokens": 50, "completion_tokens": 11, "prompt_tokens_details": {"cached_tokens": 40}}},
 ]  # fmt: skip
 
+# What engines write beyond OpenAI's spec: parts for content, `reasoning` for `reasoning_content`, their own
+# finish reasons, nulls for what they leave out, calls without index, llama-server's `timings`.
+QUIRKS = {
+    "choices": [{"finish_reason": "eos", "logprobs": None, "message": {
+        "role": "assistant", "content": [{"type": "text", "text": "Hi "}, {"type": "text", "text": "there"}],
+        "reasoning_content": None, "reasoning": "Greet.", "tool_calls": None, "function_call": None}}],
+    "usage": None, "system_fingerprint": None,
+    "timings": {"prompt_n": 4, "prompt_ms": 5.0, "predicted_n": 3, "predicted_ms": 20.0, "prompt_per_second": 800.0},
+}  # fmt: skip
+
+QUIRKS_STREAM = [
+    chunk({"role": "assistant", "content": None, "tool_calls": None}),
+    chunk({"reasoning": "Greet."}),
+    chunk({"tool_calls": [{"id": "call_B2", "function": {"name": "clock_now", "arguments": "{\"timezone\": "}}]}),
+    chunk({"tool_calls": [{"id": None, "function": {"name": None, "arguments": "\"UTC\"}"}}]}),
+    chunk({}, "function_call", usage=None),
+]  # fmt: skip
+
 
 def _sse(events: list[Any], *, done: bool = True) -> bytes:
     lines = [f"data: {json.dumps(event) if not isinstance(event, str) else event}\n\n" for event in events]
@@ -145,6 +163,9 @@ _STREAM = "text/event-stream"
 SCENARIOS: dict[str, Callable[[str, dict[str, Any], dict[str, str]], Reply]] = {
     "canned": lambda path, body, headers: (
         Reply(body=_sse(CANNED_STREAM), content_type=_STREAM) if body.get("stream") else _json(CANNED)
+    ),
+    "quirks": lambda path, body, headers: (
+        Reply(body=_sse(QUIRKS_STREAM), content_type=_STREAM) if body.get("stream") else _json(QUIRKS)
     ),
     "echo": lambda path, body, headers: _echo(body, headers),
     "notjson": lambda path, body, headers: Reply(body=b"<html><body>It works!</body></html>"),

@@ -371,6 +371,22 @@ async def test_a_full_stream_is_assembled(fake: FakeEngine) -> None:
     assert done.response.finish_reason == "tool_calls"
 
 
+async def test_what_engines_write_beyond_openai_is_read_leniently(fake: FakeEngine) -> None:
+    whole = await complete_at(fake, "quirks")
+    assert whole.message.content == "Hi there" and whole.message.reasoning == "Greet."
+    assert whole.finish_reason == "stop" and not whole.message.tool_calls
+    usage = whole.usage
+    assert (usage.completion_tokens, usage.prompt_secs, usage.decode_secs, usage.decode_tokens) == (3, 0.005, 0.02, 2)
+
+    seen = await stream_at(fake, "quirks")
+    done = seen[-1]
+    assert seen[:-1] == [] and isinstance(done, ResponseDone)
+    assert done.response.message.reasoning == "Greet." and done.response.message.content is None
+    (call,) = done.response.message.tool_calls
+    assert call == ToolCall(id="call_B2", name="clock_now", arguments={"timezone": "UTC"})
+    assert done.response.finish_reason == "tool_calls"
+
+
 async def test_max_calls_per_turn_caps_the_calls(fake: FakeEngine) -> None:
     response = await complete_at(fake, "canned", ask("hi", max_calls_per_turn=1))
     assert [c.name for c in response.message.tool_calls] == ["clock_now"]
