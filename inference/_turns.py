@@ -1,5 +1,5 @@
-"""How a local model's turns are written and read: native tool rendering or our tool prompt, the parser
-for its output, and the streamed deltas that parser yields.
+"""How a local model's turns are written and read: native tool rendering or our tool prompt, and the
+parser for its output (one-shot or streaming).
 
 A chat template that renders `tools` itself is used natively, and its output is read with the parser
 `detect_format` picks from the template. A template without tool support gets our tool prompt (the
@@ -8,21 +8,16 @@ A chat template that renders `tools` itself is used natively, and its output is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from inference import toolprompt
-from inference._types import ChatRequest, Message, ReasoningDelta, StreamItem, TextDelta, ToolCallDelta
+from inference._types import ChatRequest, Message
 from inference.openai_convert import tool_json
-from inference.parsers import ContentDelta as _Content
-from inference.parsers import ParsedTurn, detect_format, get_parser
-from inference.parsers import ReasoningDelta as _Reasoning
-from inference.parsers import ToolCallDelta as _Call
+from inference.parsers import ParsedTurn, TurnStream, detect_format, get_parser
 from inference.templates import ChatTemplate
-from tools import ToolCall
 
-PROMPTED_FORMAT = "smollm2"
+PROMPTED_FORMAT = toolprompt.FORMAT
 # Formats whose calls our grammar can write: a list in one tag pair, or one object per tag pair.
 GRAMMAR_STYLES = {"smollm2": "list", "hermes": "blocks"}
 
@@ -60,6 +55,22 @@ class TurnFormat:
     def parse(self, text: str) -> ParsedTurn:
         return get_parser(self.parser).parse(text)
 
+    def message(self, text: str) -> Message:
+        """The assistant message in the model's raw text: content, reasoning and tool calls."""
+        return assistant_message(self.parse(text))
+
+    def stream(self) -> TurnStream:
+        """A fresh incremental parser of one turn's output; it yields our stream items."""
+        return get_parser(self.parser).stream()
+
+
+PROMPTED = TurnFormat(native=False, parser=PROMPTED_FORMAT)
+"""Tools described by our tool prompt, calls read by its parser: for templates (and engines) without tools."""
+
+
+def assistant_message(turn: ParsedTurn) -> Message:
+    return Message(role="assistant", content=turn.content, reasoning=turn.reasoning, tool_calls=tuple(turn.tool_calls))
+
 
 def _native(message: Message) -> dict[str, Any]:
     """Our message as the OpenAI-style dict Hugging Face chat templates expect (arguments as objects)."""
@@ -75,31 +86,3 @@ def _native(message: Message) -> dict[str, Any]:
     if message.reasoning:
         out["reasoning_content"] = message.reasoning
     return out
-
-
-class DeltaStream:
-    """Raw generated text in, our stream items out: content, reasoning and whole tool calls."""
-
-    def __init__(self, fmt: TurnFormat) -> None:
-        self._stream = get_parser(fmt.parser).stream()
-
-    def feed(self, text: str) -> list[StreamItem]:
-        return _convert(self._stream.feed(text)) if text else []
-
-    def finish(self) -> tuple[list[StreamItem], ParsedTurn]:
-        tail = _convert(self._stream.close())
-        return tail, self._stream.finish()
-
-
-def _convert(deltas: Sequence[object]) -> list[StreamItem]:
-    items: list[StreamItem] = []
-    for delta in deltas:
-        if isinstance(delta, _Content):
-            items.append(TextDelta(text=delta.text))
-        elif isinstance(delta, _Reasoning):
-            items.append(ReasoningDelta(text=delta.text))
-        elif isinstance(delta, _Call):
-            arguments = toolprompt.json_object(delta.arguments_delta)
-            call = ToolCall(id=delta.id, name=delta.name, arguments=arguments)
-            items.append(ToolCallDelta(index=delta.index, call=call))
-    return items

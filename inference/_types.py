@@ -110,19 +110,23 @@ class ChatResponse:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TextDelta:
+    """More user-visible text. Concatenated, the text deltas of a turn equal its final content."""
+
     text: str
     type: Literal["text"] = "text"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReasoningDelta:
+    """More reasoning text. Concatenated, the reasoning deltas of a turn equal its final reasoning."""
+
     text: str
     type: Literal["reasoning"] = "reasoning"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolCallDelta:
-    """A whole tool call, as soon as it is complete in the output."""
+    """A whole tool call, as soon as its end is seen in the output: a call cut off later is no call."""
 
     index: int
     call: ToolCall
@@ -137,8 +141,10 @@ class ResponseDone:
     type: Literal["done"] = "done"
 
 
-StreamItem = TextDelta | ReasoningDelta | ToolCallDelta | ResponseDone
-"""Content text, reasoning text and tool calls as they are generated; the last item is ResponseDone."""
+Delta = TextDelta | ReasoningDelta | ToolCallDelta
+"""Content text, reasoning text and tool calls as they are generated (what a turn's parser yields)."""
+StreamItem = Delta | ResponseDone
+"""A stream's items: deltas as they are generated; the last item is ResponseDone."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,20 +3,18 @@
 Every file is checked in Python first (`inference.ctransformers_files`): the 2023 llama.cpp that
 ctransformers bundles crashes on files it should reject. Blocking calls run in a worker thread, one
 at a time per model. There is no grammar support: tool calls are described in the prompt and parsed
-from the text (`inference.toolprompt`), never constrained. Only this module imports ctransformers.
+from the text (the smollm2 format, by the shared parser), never constrained. Only this module imports ctransformers.
 """
 
 from __future__ import annotations
 
-import codecs
 import ctypes
 import functools
 import os
 import platform
 import random
 import threading
-import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -24,22 +22,11 @@ from typing import Any
 
 import anyio
 
-from inference import toolprompt
+from inference._decoder import END_OF_TURN, Decoder, common_prefix
 from inference._hardware import physical_cores
 from inference._prompt import Prepared, PromptBuilder
-from inference._turns import TurnFormat
-from inference._types import (
-    ChatRequest,
-    ChatResponse,
-    FinishReason,
-    Message,
-    ModelInfo,
-    ResponseDone,
-    SamplingParams,
-    StreamItem,
-    TextDelta,
-    Usage,
-)
+from inference._turns import PROMPTED
+from inference._types import ChatRequest, ChatResponse, Message, ModelInfo, SamplingParams, StreamItem
 from inference.backend import collect
 from inference.ctransformers_files import ModelFileInfo, inspect_model_file
 from inference.errors import GrammarError, InferenceError, ModelLoadError, TokenError
@@ -47,7 +34,6 @@ from inference.templates import ChatTemplate
 from tools._aio import from_worker_thread
 
 INSTALL_HINT = "pip install 'mcpagent[ctransformers]'"
-_STOP_PIECES = ("<|im_end|>", "<|im_start|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")
 _MAX_BATCH = 512  # the legacy loader sizes its compute graph for batches of at most 512 tokens
 _LAST_N_TOKENS = 64  # window of the repeat penalty (ctransformers' default)
 
@@ -130,9 +116,9 @@ class CTransformersBackend:
         self._n_batch = n_batch
         tokenize = functools.partial(self._encode, add_bos=True)
         # No grammar here, so tools are always described in the prompt (the smollm2 format) and parsed.
-        prompted = TurnFormat(native=False, parser="smollm2")
+        self._turns = PROMPTED
         self._prompts = PromptBuilder(
-            ChatTemplate(chat_template), tokenize, n_ctx, trim_tool_results=trim_tool_results, turn_format=prompted
+            ChatTemplate(chat_template), tokenize, n_ctx, trim_tool_results=trim_tool_results, turn_format=self._turns
         )
         self._lib = lib
         self._model_id = model_id or self._path.stem
@@ -183,7 +169,7 @@ class CTransformersBackend:
 
     @property
     def model_info(self) -> ModelInfo:
-        return ModelInfo(id=self._model_id, path=str(self._path), n_ctx=self._n_ctx, chat_format="smollm2")
+        return ModelInfo(id=self._model_id, path=str(self._path), n_ctx=self._n_ctx, chat_format=self._turns.parser)
 
     @property
     def file_info(self) -> ModelFileInfo | None:
@@ -236,49 +222,26 @@ class CTransformersBackend:
             yield items
 
     def _generate(self, request: ChatRequest, emit: Callable[[StreamItem], None], cancelled: threading.Event) -> None:
-        """Runs in the worker thread: render, tokenize, sample token by token, emit deltas."""
+        """Runs in the worker thread: render, tokenize, sample token by token, emit parsed deltas."""
         llm = self._require()
         tokens, sampling = self.prepare(request).tokens, request.sampling
-        # ctransformers only warns when the context overflows, then writes past its KV cache: never let it.
-        max_tokens = min(sampling.max_tokens, self._n_ctx - len(tokens))
-        # ctransformers keeps the longest common prefix of the last context and re-evaluates the rest.
-        cached = min(_common_prefix(getattr(llm, "_context", ()), tokens), len(tokens) - 1)
-        stops = _StopScanner((*_STOP_PIECES, *sampling.stop))
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        generated = 0
-        finish: FinishReason = "stop"
-        started = time.perf_counter()
-        first: float | None = None
-        for token in self._sample(llm, tokens, sampling):
-            first = first or time.perf_counter()
-            if cancelled.is_set():
-                break
-            generated += 1
-            piece, stopped = stops.feed(decoder.decode(llm.detokenize([token], decode=False)))
-            if piece:
-                emit(TextDelta(text=piece))
-            if stopped:
-                break
-            if generated >= max_tokens:
-                finish = "length"
-                break
-        else:  # the model wrote its end-of-sequence token
-            piece, _ = stops.feed(decoder.decode(b"", final=True))
-            if piece:
-                emit(TextDelta(text=piece))
-        if not stops.stopped and (rest := stops.flush()):
-            emit(TextDelta(text=rest))
-        ended = time.perf_counter()
-        first = first or ended
-        usage = Usage(
-            prompt_tokens=len(tokens),
-            completion_tokens=generated,
-            cached_tokens=cached,
-            prompt_secs=first - started,
-            decode_secs=ended - first,
-            decode_tokens=max(generated - 1, 0),
+        decoder = Decoder(
+            self._turns,
+            piece=lambda token: llm.detokenize([token], decode=False),
+            emit=emit,
+            # GGML vocabularies have no special tokens: the end-of-turn markers come out as text.
+            stops=(*END_OF_TURN, *sampling.stop),
         )
-        emit(ResponseDone(response=_response(stops.text, finish, usage)))
+        # ctransformers keeps the longest common prefix of the last context and re-evaluates the rest.
+        cached = min(common_prefix(getattr(llm, "_context", ()), tokens), len(tokens) - 1)
+        decoder.run(
+            self._sample(llm, tokens, sampling),
+            # ctransformers only warns when the context overflows, then writes past its KV cache: never let it.
+            max_tokens=min(sampling.max_tokens, self._n_ctx - len(tokens)),
+            prompt_tokens=len(tokens),
+            cached_tokens=cached,
+            cancelled=cancelled,
+        )
 
     def _sample(self, llm: Any, tokens: list[int], sampling: SamplingParams) -> Iterator[int]:
         """ctransformers' `LLM.generate`, but with a new seed for every token.
@@ -361,7 +324,7 @@ class CTransformersBackend:
 
     def parse(self, text: str) -> Message:
         """An assistant turn from the model's raw text: content and tool calls (the smollm2 prompt format)."""
-        return _response(text, "stop", Usage()).message
+        return self._turns.message(text)
 
     async def count_tokens(self, messages: Sequence[Message]) -> int:
         prompt = self.render(ChatRequest(messages=messages))
@@ -374,51 +337,3 @@ def _free(llm: Any) -> None:
     if getattr(llm, "_llm", None) is not None:
         llm.ctransformers_llm_delete()
         llm._llm = None  # what ctransformers' own __del__ checks before freeing
-
-
-class _StopScanner:
-    """Cuts streamed text at the first stop string, holding back any tail that may still begin one."""
-
-    def __init__(self, stops: Iterable[str]) -> None:
-        self.stops = tuple(stop for stop in stops if stop)
-        self.text = ""
-        self.sent = 0
-        self.stopped = False
-
-    def feed(self, piece: str) -> tuple[str, bool]:
-        """Append `piece`; return the text that is now safe to send and whether a stop string was hit."""
-        self.text += piece
-        hits = [index for stop in self.stops if (index := self.text.find(stop, self.sent)) >= 0]
-        if hits:
-            self.text, self.stopped = self.text[: min(hits)], True
-            return self._send(len(self.text)), True
-        return self._send(len(self.text) - self._held()), False
-
-    def _held(self) -> int:
-        """Length of the longest tail of the text that is the start of a stop string."""
-        starts = (n for stop in self.stops for n in range(len(stop) - 1, 0, -1) if self.text.endswith(stop[:n]))
-        return max(starts, default=0)
-
-    def flush(self) -> str:
-        return self._send(len(self.text))
-
-    def _send(self, end: int) -> str:
-        out = self.text[self.sent : end] if end > self.sent else ""
-        self.sent = max(self.sent, end)
-        return out
-
-
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _response(text: str, finish: FinishReason, usage: Usage) -> ChatResponse:
-    content, calls = toolprompt.parse_calls(text)
-    message = Message(role="assistant", content=content, tool_calls=tuple(calls))
-    reason: FinishReason = "tool_calls" if calls else finish
-    return ChatResponse(message=message, finish_reason=reason, usage=usage, raw_text=text)

@@ -7,12 +7,10 @@ so llama.cpp's prefix match re-evaluates only the tokens a round adds.
 
 from __future__ import annotations
 
-import codecs
 import ctypes
 import functools
 import os
 import threading
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,36 +20,21 @@ from typing import Any
 import anyio
 import llama_cpp
 
+from inference._decoder import END_OF_TURN, Decoder, common_prefix
 from inference._hardware import physical_cores
 from inference._prompt import Prepared, PromptBuilder
-from inference._turns import DeltaStream, TurnFormat
-from inference._types import (
-    ChatRequest,
-    ChatResponse,
-    FinishReason,
-    Message,
-    ModelInfo,
-    ReasoningDelta,
-    ResponseDone,
-    SamplingParams,
-    StreamItem,
-    TextDelta,
-    Usage,
-)
+from inference._turns import PROMPTED, TurnFormat
+from inference._types import ChatRequest, ChatResponse, Message, ModelInfo, SamplingParams, StreamItem
 from inference.backend import collect
 from inference.errors import InferenceError, ModelLoadError, ModelNotFoundError, TokenError
 from inference.llama_cpp_grammar import compile_grammar, schema_to_gbnf, tool_call_gbnf
 from inference.models import Progress, resolve_model
-from inference.parsers import ParsedTurn, available_formats
+from inference.parsers import available_formats
 from inference.templates import FALLBACKS, ChatTemplate
-from inference.toolprompt import CALL_OPEN
 from tools._aio import from_worker_thread
 
-FLUSH_SECS = 0.01
-"""Text deltas after the first are handed to the event loop at most this often."""
 MAX_PREFIX_STATES = 4
 """Saved KV states of system-and-tool prefixes kept per model (each holds that prefix's KV cache)."""
-_STOP_PIECES = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")
 
 
 def _check_gguf(path: Path) -> None:
@@ -102,7 +85,7 @@ class LlamaCppBackend:
         self._model_ref = model
         self._chat_template = chat_template
         self._chat_format = chat_format
-        self._turns = TurnFormat(native=False, parser="smollm2")
+        self._turns = PROMPTED
         self._lora = (Path(lora_path), lora_scale) if lora_path is not None else None
         self._trim = trim_tool_results
         self._progress = progress
@@ -189,7 +172,7 @@ class LlamaCppBackend:
     def _find_stop_tokens(self) -> set[int]:
         llm = self._require()
         stops = {llm.token_eos()}
-        for piece in _STOP_PIECES:
+        for piece in END_OF_TURN:
             ids = llm.tokenize(piece.encode(), add_bos=False, special=True)
             if len(ids) == 1:
                 stops.add(ids[0])
@@ -246,58 +229,25 @@ class LlamaCppBackend:
         llm = self._require()
         prepared = self.prepare(request)
         tokens, sampling = prepared.tokens, request.sampling
-        max_tokens = min(sampling.max_tokens, self._n_ctx - len(tokens))
         gbnf = self._gbnf(request)
         grammar = self._grammar(gbnf) if gbnf else None
         if sampling.seed is not None:
             llm.set_seed(sampling.seed)
-        started = time.perf_counter()
-        cached = self._restore_prefix(tokens, prepared.prefix_tokens)
-
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        deltas = DeltaStream(self._turns)
-        queued: list[StreamItem] = []
-        text, generated, fed, flushed = "", 0, 0, 0.0
-        hold = max((len(stop) for stop in sampling.stop), default=1) - 1
-        finish: FinishReason = "length"
-        first: float | None = None
-        for token in llm.generate(tokens, grammar=grammar, **_sampler(sampling)):
-            first = first or time.perf_counter()
-            if token in self._stop_tokens or cancelled.is_set():
-                finish = "stop"
-                break
-            generated += 1
-            text, stop_hit = _apply_stops(text, decoder.decode(llm.detokenize([token], special=True)), sampling.stop)
-            if stop_hit:
-                finish = "stop"
-                break
-            # Text that may still be the start of a stop string is not parsed (or shown) yet.
-            ready = len(text) - hold
-            queued += deltas.feed(text[fed:ready])
-            fed = max(fed, ready)
-            # Each hand-off to the event loop blocks this thread until the loop runs, which on a busy
-            # machine can stall decoding: the first delta goes out at once, later ones every 10 ms.
-            if queued and (not flushed or time.perf_counter() - flushed >= FLUSH_SECS):
-                for item in _coalesce(queued):
-                    emit(item)
-                queued, flushed = [], time.perf_counter()
-            if generated >= max_tokens:
-                break
-        ended = time.perf_counter()
-        tail = deltas.feed(text[fed:])
-        closing, turn = deltas.finish()
-        for item in _coalesce(queued + tail + closing):
-            emit(item)
-        first = first or ended
-        usage = Usage(
-            prompt_tokens=len(tokens),
-            completion_tokens=generated,
-            cached_tokens=cached,
-            prompt_secs=first - started,
-            decode_secs=ended - first,
-            decode_tokens=max(generated - 1, 0),
+        decoder = Decoder(
+            self._turns,
+            piece=lambda token: llm.detokenize([token], special=True),
+            emit=emit,
+            stops=sampling.stop,
+            end_tokens=self._stop_tokens,
         )
-        emit(ResponseDone(response=_response(text, turn, finish, usage, constrained=gbnf is not None)))
+        cached = self._restore_prefix(tokens, prepared.prefix_tokens)
+        decoder.run(
+            llm.generate(tokens, grammar=grammar, **_sampler(sampling)),
+            max_tokens=min(sampling.max_tokens, self._n_ctx - len(tokens)),
+            prompt_tokens=len(tokens),
+            cached_tokens=cached,
+            cancelled=cancelled,
+        )
 
     def _gbnf(self, request: ChatRequest) -> str | None:
         """The grammar of a turn: the request's own (GBNF or JSON schema), else the tool-call grammar."""
@@ -317,7 +267,7 @@ class LlamaCppBackend:
         evaluated on its own and its state saved, so later conversations with the same tools skip it.
         """
         llm = self._require()
-        cached = _common_prefix(llm._input_ids[: llm.n_tokens].tolist(), tokens)
+        cached = common_prefix(llm._input_ids[: llm.n_tokens].tolist(), tokens)
         if prefix == 0 or cached >= prefix:
             return cached
         key = tuple(tokens[:prefix])
@@ -396,32 +346,11 @@ class LlamaCppBackend:
 
     def parse(self, text: str) -> Message:
         """An assistant turn from the model's raw text: content, reasoning and tool calls, in the model's format."""
-        turn = self._turns.parse(text)
-        calls = tuple(turn.tool_calls)
-        return Message(role="assistant", content=turn.content, reasoning=turn.reasoning, tool_calls=calls)
+        return self._turns.message(text)
 
     async def count_tokens(self, messages: Sequence[Message]) -> int:
         prompt = self.render(ChatRequest(messages=messages))
         return len(await anyio.to_thread.run_sync(self._tokenize_prompt, prompt, limiter=self._limiter))
-
-
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _apply_stops(text: str, piece: str, stops: Sequence[str]) -> tuple[str, bool]:
-    """Append `piece`; if a stop string now appears, cut the text before it and report the hit."""
-    text += piece
-    for stop in stops:
-        index = text.find(stop, max(0, len(text) - len(piece) - len(stop)))
-        if index >= 0:
-            return text[:index], True
-    return text, False
 
 
 def _sampler(sampling: SamplingParams) -> dict[str, Any]:
@@ -434,27 +363,3 @@ def _sampler(sampling: SamplingParams) -> dict[str, Any]:
         "frequency_penalty": sampling.frequency_penalty,
         "presence_penalty": sampling.presence_penalty,
     }
-
-
-def _coalesce(items: list[StreamItem]) -> list[StreamItem]:
-    """Adjacent text (or reasoning) deltas merged into one, so a flush is one hand-off per kind."""
-    out: list[StreamItem] = []
-    for item in items:
-        last = out[-1] if out else None
-        if isinstance(item, TextDelta) and isinstance(last, TextDelta):
-            out[-1] = TextDelta(text=last.text + item.text)
-        elif isinstance(item, ReasoningDelta) and isinstance(last, ReasoningDelta):
-            out[-1] = ReasoningDelta(text=last.text + item.text)
-        else:
-            out.append(item)
-    return out
-
-
-def _response(text: str, turn: ParsedTurn, finish: FinishReason, usage: Usage, *, constrained: bool) -> ChatResponse:
-    content = turn.content
-    if constrained and finish == "length" and not turn.tool_calls and text.lstrip().startswith(CALL_OPEN):
-        # A call the token limit cut off is neither an answer nor a call: the agent asks for a shorter reply.
-        content = None
-    message = Message(role="assistant", content=content, reasoning=turn.reasoning, tool_calls=tuple(turn.tool_calls))
-    reason: FinishReason = "tool_calls" if turn.tool_calls else finish
-    return ChatResponse(message=message, finish_reason=reason, usage=usage, raw_text=text)

@@ -4,7 +4,8 @@ Tools are described in the system prompt in the format SmolLM2 was trained on
 (`<tool_call>[{"name": ..., "arguments": {...}}]</tool_call>`), followed by a few example turns
 synthesized from the tool specs: small models copy the shape of an example far more reliably than
 they follow an instruction. Everything rendered here is a pure function of the tools and the
-messages, so the prompt prefix stays byte-stable across the rounds of an agent run.
+messages, so the prompt prefix stays byte-stable across the rounds of an agent run. The model's
+output is read by the `smollm2` parser (`inference.parsers`), the one that writes the calls here.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from typing import Any
 
 from inference._types import Message
 from inference.openai_convert import function_json
-from tools import ToolCall, ToolSpec, new_call_id
+from inference.parsers import ParsedTurn, get_parser
+from tools import ToolCall, ToolSpec
 
+FORMAT = "smollm2"
+"""The tool-call format this prompt teaches; the parser of that name reads (and writes) the calls."""
 CALL_OPEN, CALL_CLOSE = "<tool_call>", "</tool_call>"
 MAX_SHOT_TOOLS = 3
 
@@ -114,9 +118,9 @@ def stable_head(tools: Sequence[ToolSpec]) -> int:
     return 1 + 2 * min(len(tools), MAX_SHOT_TOOLS) if tools else 0
 
 
-def render_calls(calls: Sequence[ToolCall]) -> str:
-    body = ", ".join(json.dumps({"name": c.name, "arguments": c.arguments}, ensure_ascii=False) for c in calls)
-    return f"{CALL_OPEN}[{body}]{CALL_CLOSE}"
+def render_calls(calls: Sequence[ToolCall], content: str | None = None) -> str:
+    """An assistant turn in this format: its text, if any, then the calls, written by the format's own parser."""
+    return get_parser(FORMAT).render(ParsedTurn(content=content, tool_calls=list(calls)))
 
 
 def render_result(message: Message) -> str:
@@ -141,40 +145,7 @@ def template_messages(messages: Sequence[Message], tools: Sequence[ToolSpec]) ->
         if message.role == "tool":
             out.append({"role": "tool", "content": render_result(message)})
         elif message.role == "assistant" and message.tool_calls:
-            prefix = f"{message.content}\n" if message.content else ""
-            out.append({"role": "assistant", "content": prefix + render_calls(message.tool_calls)})
+            out.append({"role": "assistant", "content": render_calls(message.tool_calls, message.content)})
         else:
             out.append({"role": message.role, "content": message.content or ""})
     return out
-
-
-def parse_calls(text: str) -> tuple[str | None, list[ToolCall]]:
-    """Split a turn written in this format into content and calls.
-
-    A call that was started but not finished (cut off by the token limit) is neither: it comes back
-    as no content and no calls, so it is never mistaken for an answer.
-    """
-    stripped = text.strip()
-    if not stripped.startswith(CALL_OPEN):
-        return stripped or None, []
-    if not stripped.endswith(CALL_CLOSE):
-        return None, []
-    try:
-        items = json.loads(stripped[len(CALL_OPEN) : -len(CALL_CLOSE)])
-    except json.JSONDecodeError:
-        return None, []
-    calls = [
-        ToolCall(id=new_call_id(), name=item["name"], arguments=item.get("arguments") or {})
-        for item in (items if isinstance(items, list) else [items])
-        if isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("arguments", {}), dict)
-    ]
-    return None, calls
-
-
-def json_object(text: str) -> dict[str, Any]:
-    """A JSON object from text; anything else (malformed, not an object) is an empty object."""
-    try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -5,7 +5,7 @@ inverse rendering.
     turn = parser.parse(text)                     # ParsedTurn(content, reasoning, tool_calls)
     stream = parser.stream()
     for chunk in chunks:
-        for delta in stream.feed(chunk): ...      # ContentDelta | ReasoningDelta | ToolCallDelta
+        for delta in stream.feed(chunk): ...      # TextDelta | ReasoningDelta | ToolCallDelta (inference's)
     for delta in stream.close(): ...              # what end of output releases
     turn = stream.finish()                        # the same turn `parse` gives for the whole text
 
@@ -18,17 +18,13 @@ off at the end of output is text, not a call); ids the model wrote are kept, mis
 
 from __future__ import annotations
 
+from inference._types import Delta, ReasoningDelta, TextDelta, ToolCallDelta
 from inference.parsers._detect import detect_format
 from inference.parsers._registry import FormatParser, available_formats, get_parser
-from inference.parsers._types import (
-    ContentDelta,
-    Delta,
-    ParsedTurn,
-    ReasoningDelta,
-    ToolCallDelta,
-    ToolCallParser,
-    TurnStream,
-)
+from inference.parsers._types import ParsedTurn, ToolCallParser, TurnStream
+
+ContentDelta = TextDelta
+"""The parsers' earlier name for `inference.TextDelta` (one class: this is an alias)."""
 
 __all__ = [
     "ContentDelta",
@@ -36,6 +32,7 @@ __all__ = [
     "FormatParser",
     "ParsedTurn",
     "ReasoningDelta",
+    "TextDelta",
     "ToolCallDelta",
     "ToolCallParser",
     "TurnStream",

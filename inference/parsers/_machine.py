@@ -6,9 +6,9 @@ scanned once; only a short tail that could still become a marker is held back be
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
+from inference._types import Delta, ReasoningDelta, TextDelta, ToolCallDelta
 from inference.parsers._scan import partial_prefix, skip_ws
 from inference.parsers._spec import BodyReader, Done, Opener, Reasoning, Reject, Switch
 from inference.parsers._tables import (
@@ -22,7 +22,7 @@ from inference.parsers._tables import (
     Sink,
     Tables,
 )
-from inference.parsers._types import ContentDelta, Delta, ParsedTurn, ReasoningDelta, ToolCallDelta
+from inference.parsers._types import ParsedTurn
 from tools import ToolCall
 
 _CONTENT, _REASONING, _CODE, _BODY = range(4)
@@ -30,21 +30,24 @@ _FENCE_MARK = FENCE_MARK
 _FENCE_LOOKAHEAD = 256
 
 # The hot path makes one delta per chunk; building frozen dataclasses through their generated
-# __init__ (object.__setattr__ per field) costs about half the per-chunk budget, so set the slot directly.
+# __init__ (object.__setattr__ per field) costs about half the per-chunk budget, so set the slots directly.
 _new = object.__new__
-_set_content = ContentDelta.__dict__["text"].__set__
-_set_reasoning = ReasoningDelta.__dict__["text"].__set__
+_Maker = tuple[type, Callable[[object, str], None], Callable[[object, str], None], str]
+"""A delta class, the setters of its `text` and `type` slots, and its `type` value."""
+_TEXT_DELTA: _Maker = (TextDelta, TextDelta.__dict__["text"].__set__, TextDelta.__dict__["type"].__set__, "text")
+_REASONING_DELTA: _Maker = (
+    ReasoningDelta,
+    ReasoningDelta.__dict__["text"].__set__,
+    ReasoningDelta.__dict__["type"].__set__,
+    "reasoning",
+)
 
 
-def _content_delta(text: str) -> Delta:
-    delta = _new(ContentDelta)
-    _set_content(delta, text)
-    return delta
-
-
-def _reasoning_delta(text: str) -> Delta:
-    delta = _new(ReasoningDelta)
-    _set_reasoning(delta, text)
+def _delta(maker: _Maker, text: str) -> Delta:
+    cls, set_text, set_type, kind = maker
+    delta: Delta = _new(cls)
+    set_text(delta, text)
+    set_type(delta, kind)
     return delta
 
 
@@ -74,8 +77,6 @@ class FormatStream:
         "_closed",
         "_gate",
         "_held",
-        "_cls",
-        "_set",
     )
 
     def __init__(self, tables: Tables, *, thinking_open: bool = False, collect: bool = True) -> None:
@@ -97,9 +98,7 @@ class FormatStream:
         self._mode = _CONTENT
         self._markers = tables.content
         self._sink = self._content
-        self._make = _content_delta
-        self._cls: type = ContentDelta
-        self._set = _set_content
+        self._make = _TEXT_DELTA
         self._fast: Callable[[str], bool] | None = None
         self._gate: Callable[[str], object] | None = None
         self._held: list[str] = []
@@ -136,8 +135,10 @@ class FormatStream:
                     sink.pending += chunk
                     return []
                 sink.parts.append(text)
-            delta: Delta = _new(self._cls)
-            self._set(delta, text)
+            cls, set_text, set_type, kind = self._make
+            delta: Delta = _new(cls)
+            set_text(delta, text)
+            set_type(delta, kind)
             return [delta]
         gate = self._gate
         if gate is not None and gate(chunk) is None:
@@ -197,8 +198,7 @@ class FormatStream:
         self._mode = _CONTENT
         self._markers = self._t.content
         self._sink = self._content
-        self._make = _content_delta
-        self._cls, self._set = ContentDelta, _set_content
+        self._make = _TEXT_DELTA
         self._fresh = not self._content.parts and not self._calls and not self._start_spent
 
     def _to_reasoning(self, block: Reasoning, *, new_segment: bool = True) -> None:
@@ -206,8 +206,7 @@ class FormatStream:
         self._block = block
         self._markers = self._t.reasoning[block]
         self._sink = self._reasoning
-        self._make = _reasoning_delta
-        self._cls, self._set = ReasoningDelta, _set_reasoning
+        self._make = _REASONING_DELTA
         if new_segment:
             self._reasoning.segment()
 
@@ -215,7 +214,7 @@ class FormatStream:
         self._mode = _CODE
         self._markers = self._t.code[closer]
         self._sink = self._content
-        self._make = _content_delta
+        self._make = _TEXT_DELTA
 
     def _open(self, opener: Opener, marker: str) -> None:
         self._reader = opener.reader(marker)
@@ -226,7 +225,7 @@ class FormatStream:
     def _emit(self, text: str) -> None:
         out = self._sink.push(text)
         if out and self._collect:
-            self._out.append(self._make(out))
+            self._out.append(_delta(self._make, out))
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -391,11 +390,5 @@ class FormatStream:
 
     def _add_call(self, call: ToolCall) -> None:
         if self._collect:
-            delta = ToolCallDelta(
-                index=len(self._calls),
-                id=call.id,
-                name=call.name,
-                arguments_delta=json.dumps(call.arguments, ensure_ascii=False),
-            )
-            self._out.append(delta)
+            self._out.append(ToolCallDelta(index=len(self._calls), call=call))
         self._calls.append(call)

@@ -1,10 +1,14 @@
-"""Public values and protocols of the parsers: the parsed turn, the stream deltas, parser and stream roles."""
+"""Public values and protocols of the parsers: the parsed turn, parser and stream roles.
+
+Streams yield inference's own stream items (`TextDelta`, `ReasoningDelta`, `ToolCallDelta`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from inference._types import Delta
 from tools import ToolCall
 
 
@@ -19,36 +23,6 @@ class ParsedTurn:
     content: str | None = None
     reasoning: str | None = None
     tool_calls: list[ToolCall] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ContentDelta:
-    """More user-visible text. Concatenated, the content deltas of a stream equal the final content."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReasoningDelta:
-    """More reasoning text. Concatenated, the reasoning deltas equal the final reasoning."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ToolCallDelta:
-    """A tool call. Calls are sent whole, once their end is seen: a call cut off later is no call.
-
-    `arguments_delta` is the JSON text of the arguments (the complete object, so far).
-    """
-
-    index: int
-    id: str
-    name: str
-    arguments_delta: str
-
-
-Delta = ContentDelta | ReasoningDelta | ToolCallDelta
 
 
 @runtime_checkable

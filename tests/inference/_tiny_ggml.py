@@ -8,7 +8,7 @@ llama loader asks for, by name and shape. The models generate noise, quickly (~5
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +64,19 @@ def write_tiny_llama(
     container: str = "ggjt",
     version: int = 3,
     omit_bytes: bytes = b"",
+    script: Sequence[str] = (),
 ) -> Path:
     """A random-weight llama in a legacy GGML container (`ggml`, `ggmf` v1, `ggjt` v1-v3): ~90 kB.
 
     `omit_bytes` replaces those byte tokens with placeholders: a vocabulary real files never have.
+    `script` makes a model that, sampled greedily after a prompt ending in a newline, writes these
+    pieces (added to the vocabulary, each at least two characters) and then its end-of-sequence token.
     """
     rng = np.random.default_rng(seed)
     byte_tokens = [f"<omitted {b}>".encode() if b in omit_bytes else bytes([b]) for b in range(256)]
     vocab = [" \u2047 ".encode(), b"", b"", *byte_tokens, *(m.encode() for m in MERGES)]
+    scripted = _script_chain(len(vocab), script, n_embd) if script else []
+    vocab += [piece.encode() for piece in script]
     n_ff = feed_forward_size(n_embd, n_mult)
     with path.open("wb") as file:
         file.write(struct.pack("<I", MAGICS[container]))
@@ -84,6 +89,8 @@ def write_tiny_llama(
         sizes = {"n_vocab": len(vocab), "n_embd": n_embd, "n_ff": n_ff, "n_layer": n_layer}
         for name, shape in _tensors(_LEGACY_NAMES, "layers.{i}.", **sizes):
             data = _weights(shape, rng, np.float16 if f16 else np.float32)
+            if scripted:
+                data = _scripted_weights(name, data, scripted)
             encoded = name.encode()
             kind = F32 if data.dtype == np.float32 else F16
             file.write(struct.pack(f"<3I{len(shape)}I", len(shape), len(encoded), kind, *reversed(shape)) + encoded)
@@ -91,6 +98,38 @@ def write_tiny_llama(
                 file.write(b"\0" * (-file.tell() % 32))
             file.write(data.tobytes())
     return path
+
+
+_NEWLINE, _EOS = 3 + ord("\n"), 2
+
+
+def _script_chain(first_id: int, script: Sequence[str], n_embd: int) -> list[tuple[int, int]]:
+    """(token, the token that follows it) for each step of the script: newline, the pieces, end of sequence."""
+    if any(len(piece) < 2 for piece in script) or len(script) >= n_embd:
+        raise ValueError("script pieces must be at least two characters, and fewer than n_embd")
+    ids = [_NEWLINE, *range(first_id, first_id + len(script)), _EOS]
+    return list(zip(ids, ids[1:], strict=False))
+
+
+def _scripted_weights(
+    name: str, data: np.ndarray[Any, Any], chain: list[tuple[int, int]]
+) -> np.ndarray[Any, Any]:
+    """A bigram table: every layer adds nothing (its output projections are zero), so the next token
+    depends on the last one only; step k's token embeds as the k-th unit vector, which the output
+    matrix maps to the following token with a logit far above the random rest."""
+    if name in ("tok_embeddings.weight", "output.weight"):
+        data = data.copy()
+        for k, (token, following) in enumerate(chain):
+            if name == "tok_embeddings.weight":
+                data[token] = 0
+                data[token, k] = 1
+            else:
+                data[following] = 0
+                data[following, k] = 20
+        return data
+    if data.ndim == 2:
+        return np.zeros_like(data)
+    return data
 
 
 def write_tiny_gguf(

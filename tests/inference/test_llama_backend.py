@@ -199,17 +199,15 @@ async def test_100_nested_tools_compile_and_run(backend: LlamaCppBackend) -> Non
     100 nested schemas do not fit SmolLM2's 8k context as a prompt (that is what tool selection is for),
     so the grammar is passed on its own with a short prompt.
     """
-    from inference.toolprompt import parse_calls
-
     tools = [ToolSpec(name=f"book_{i}", description="x", input_schema=dict(NESTED.input_schema)) for i in range(100)]
     gbnf = tool_call_gbnf(tools, "required", 2)
     assert gbnf is not None
     response = await backend.complete(
         _ask("Book a trip for Ann on 3 jan", grammar=gbnf, sampling=SamplingParams(max_tokens=160))
     )
-    content, calls = parse_calls(response.raw_text)
-    assert calls and content is None, response.raw_text
-    for call in calls:
+    message = backend.parse(response.raw_text)
+    assert message.tool_calls and message.content is None, response.raw_text
+    for call in message.tool_calls:
         assert call.name.startswith("book_")
         jsonschema.validate(call.arguments, dict(NESTED.input_schema))
 

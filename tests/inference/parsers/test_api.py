@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import pytest
 
@@ -68,17 +67,17 @@ def test_deltas_are_frozen_keyword_only_values() -> None:
     assert delta == ContentDelta(text="hi") and ReasoningDelta(text="hi") != delta
 
 
-def test_a_stream_reports_calls_whole_with_json_arguments() -> None:
+def test_a_stream_reports_calls_whole_with_their_arguments() -> None:
     stream = get_parser("hermes").stream()
     deltas = []
     for chunk in ['<tool_call>{"name": "f", ', '"arguments": {"a": [1, 2]}}</tool', "_call>Done"]:
         deltas += stream.feed(chunk)
     deltas += stream.close()
     (call,) = [d for d in deltas if isinstance(d, ToolCallDelta)]
-    assert call.index == 0 and call.name == "f" and json.loads(call.arguments_delta) == {"a": [1, 2]}
+    assert call.index == 0 and call.call.name == "f" and call.call.arguments == {"a": [1, 2]}
     assert [d.text for d in deltas if isinstance(d, ContentDelta)] == ["Done"]
     assert stream.finish() == ParsedTurn(
-        content="Done", tool_calls=[ToolCall(id=call.id, name="f", arguments={"a": [1, 2]})]
+        content="Done", tool_calls=[ToolCall(id=call.call.id, name="f", arguments={"a": [1, 2]})]
     )
 
 

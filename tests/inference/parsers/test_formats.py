@@ -45,5 +45,5 @@ def test_stream_char_by_char(case: Case) -> None:
     assert comparable(turn, ids=False) == comparable(one_shot, ids=False)  # generated ids differ; _check saw ids
     assert joined(deltas, ContentDelta) == (turn.content or "")
     assert joined(deltas, ReasoningDelta) == (turn.reasoning or "")
-    sent = call_deltas(deltas)
-    assert [(d.index, d.id, d.name) for d in sent] == [(i, c.id, c.name) for i, c in enumerate(turn.tool_calls)]
+    sent = [(d.index, d.call.id, d.call.name) for d in call_deltas(deltas)]
+    assert sent == [(i, c.id, c.name) for i, c in enumerate(turn.tool_calls)]

@@ -57,7 +57,7 @@ def test_parse_never_raises_and_chunking_does_not_matter(
     assert comparable(turn, ids=False) == comparable(one_shot, ids=False)
     assert joined(deltas, ContentDelta) == (turn.content or "")
     assert joined(deltas, ReasoningDelta) == (turn.reasoning or "")
-    assert [d.name for d in call_deltas(deltas)] == [c.name for c in turn.tool_calls]
+    assert [d.call.name for d in call_deltas(deltas)] == [c.name for c in turn.tool_calls]
 
 
 _POSITIVE = [case for case in ALL_CASES if case.calls or case.reasoning]
