@@ -23,6 +23,7 @@ from inference._types import (
     TextDelta,
     Usage,
 )
+from inference.errors import TokenError
 from inference.parsers import ParsedTurn
 from inference.toolprompt import CALL_OPEN
 
@@ -30,6 +31,13 @@ FLUSH_SECS = 0.01
 """Stream items after the first are handed to the event loop at most this often."""
 END_OF_TURN = ("<|im_end|>", "<|im_start|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")
 """End-of-turn markers of the chat formats we render: special tokens in GGUF vocabularies, text in GGML ones."""
+
+
+def check_token_ids(tokens: Sequence[int], n_vocab: int) -> None:
+    """Raise TokenError naming the ids outside `0..n_vocab-1` (llama.cpp would read out of bounds on them)."""
+    bad = [t for t in tokens if not 0 <= t < n_vocab]
+    if bad:
+        raise TokenError(bad, f"outside the vocabulary 0..{n_vocab - 1}")
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

@@ -22,14 +22,14 @@ from typing import Any
 
 import anyio
 
-from inference._decoder import END_OF_TURN, Decoder, common_prefix
+from inference._decoder import END_OF_TURN, Decoder, check_token_ids, common_prefix
 from inference._hardware import physical_cores
 from inference._prompt import Prepared, PromptBuilder
 from inference._turns import PROMPTED
 from inference._types import ChatRequest, ChatResponse, Message, ModelInfo, SamplingParams, StreamItem
 from inference.backend import collect
 from inference.ctransformers_files import ModelFileInfo, inspect_model_file
-from inference.errors import GrammarError, InferenceError, ModelLoadError, TokenError
+from inference.errors import GrammarError, InferenceError, ModelLoadError
 from inference.templates import ChatTemplate
 from tools._aio import from_worker_thread
 
@@ -298,9 +298,7 @@ class CTransformersBackend:
 
     def _check_ids(self, tokens: Sequence[int]) -> None:
         self._require()
-        bad = [t for t in tokens if not 0 <= t < self._n_vocab]
-        if bad:
-            raise TokenError(bad, f"outside the vocabulary 0..{self._n_vocab - 1}")
+        check_token_ids(tokens, self._n_vocab)
 
     def special_tokens(self, tokens: Sequence[int]) -> list[int]:
         """The ids among `tokens` that are BOS or EOS (GGML vocabularies mark no other special tokens).

@@ -20,13 +20,13 @@ from typing import Any
 import anyio
 import llama_cpp
 
-from inference._decoder import END_OF_TURN, Decoder, common_prefix
+from inference._decoder import END_OF_TURN, Decoder, check_token_ids, common_prefix
 from inference._hardware import physical_cores
 from inference._prompt import Prepared, PromptBuilder
 from inference._turns import PROMPTED, TurnFormat
 from inference._types import ChatRequest, ChatResponse, Message, ModelInfo, SamplingParams, StreamItem
 from inference.backend import collect
-from inference.errors import InferenceError, ModelLoadError, ModelNotFoundError, TokenError
+from inference.errors import InferenceError, ModelLoadError, ModelNotFoundError
 from inference.llama_cpp_grammar import compile_grammar, schema_to_gbnf, tool_call_gbnf
 from inference.models import Progress, resolve_model
 from inference.parsers import available_formats
@@ -319,10 +319,7 @@ class LlamaCppBackend:
         return data.decode("utf-8", "replace")
 
     def _check_ids(self, tokens: Sequence[int]) -> None:
-        n_vocab = self._require().n_vocab()
-        bad = [t for t in tokens if not 0 <= t < n_vocab]
-        if bad:
-            raise TokenError(bad, f"outside the vocabulary 0..{n_vocab - 1}")
+        check_token_ids(tokens, self._require().n_vocab())
 
     def special_tokens(self, tokens: Sequence[int]) -> list[int]:
         """The ids among `tokens` that are control tokens (BOS, EOS, chat markers such as <|im_start|>).

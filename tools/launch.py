@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 _ANNOUNCE = re.compile(r" serving MCP over \S+ at (?P<url>\S+)")
 
@@ -25,6 +25,16 @@ def _watch(stderr: object, announce: re.Pattern[str], urls: queue.Queue[str]) ->
         match = announce.search(line)
         if match:
             urls.put(match["url"])
+
+
+def stop_process(process: subprocess.Popen[Any], *, grace_secs: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if the process is still there after `grace_secs`; returns once it has exited."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_secs)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
@@ -50,12 +60,7 @@ def launched_command(
             raise RuntimeError(f"{what} announced no URL within {timeout_secs:g} s; it {state}") from None
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         watcher.join(timeout=5)  # it ends at the pipe's EOF, now that the process is gone
         if process.stderr is not None:
             process.stderr.close()

@@ -21,6 +21,7 @@ from typing import Any
 import httpx2
 
 from tests._net import free_port
+from tools.launch import stop_process
 
 
 @contextmanager
@@ -41,12 +42,7 @@ def llama_cpp_server(model: Path, log: Path, *, api_key: str, alias: str) -> Ite
             _wait_ready(process, f"{url}/v1/models", api_key, log)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def _wait_ready(process: subprocess.Popen[bytes], url: str, api_key: str, log: Path) -> None:

@@ -18,6 +18,7 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from mcp_client.transports.websocket import websocket_client
+from tools.launch import stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_SECS = 30.0
@@ -46,12 +47,7 @@ def _spawned(command: list[str]) -> Iterator[tuple[subprocess.Popen[bytes], Any]
             yield process, stderr
         finally:
             if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop_process(process, grace_secs=5)
 
 
 @contextmanager
