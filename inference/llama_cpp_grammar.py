@@ -45,8 +45,9 @@ def schema_to_gbnf(schema: Mapping[str, Any], *, root: str = "root") -> str:
     """GBNF for a JSON schema, with the top rule named `root`. Raises GrammarError."""
     try:
         gbnf = json_schema_to_gbnf(json.dumps(schema))
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        raise GrammarError(f"JSON schema not supported: {exc}") from None
+    # llama-cpp-python's converter rejects some schemas with a bare `assert` (e.g. `{"": null}`).
+    except (ValueError, KeyError, TypeError, AttributeError, AssertionError, RecursionError) as exc:
+        raise GrammarError(f"JSON schema not supported: {exc or type(exc).__name__}") from None
     gbnf = gbnf.replace(_LOOSE_CHAR, _STRICT_CHAR)
     return re.sub(r"^root ::=", f"{root} ::=", gbnf, flags=re.M) if root != "root" else gbnf
 
@@ -77,6 +78,23 @@ def tool_call_gbnf(
         }
         for t in tools
     ]
+    try:
+        return _turn_gbnf(items, tool_choice, max_calls, style)
+    except GrammarError as exc:
+        raise GrammarError(f"{_unsupported_tool(items)}{exc.reason}") from None
+
+
+def _unsupported_tool(items: Sequence[Mapping[str, Any]]) -> str:
+    """'tool NAME: ' for the first tool whose schema cannot be converted on its own (only on the error path)."""
+    for item in items:
+        try:
+            schema_to_gbnf(item)
+        except GrammarError:
+            return f"tool {item['properties']['name']['const']!r}: "
+    return ""
+
+
+def _turn_gbnf(items: list[dict[str, Any]], tool_choice: ToolChoice, max_calls: int, style: str) -> str:
     if style == "blocks":
         calls = schema_to_gbnf({"anyOf": items}, root="tool-call-object")
         block = f'"{CALL_OPEN}\\n" tool-call-object "\\n{CALL_CLOSE}"'

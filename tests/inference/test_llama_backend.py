@@ -131,6 +131,13 @@ async def test_invalid_grammar_is_an_error_not_a_crash(backend: LlamaCppBackend)
         tool_call_gbnf([CALC], NamedTool(name="nope"), 1)
 
 
+@pytest.mark.parametrize("style", ["list", "blocks"])
+def test_a_schema_the_converter_rejects_is_a_grammar_error_naming_the_tool(style: str) -> None:
+    odd = ToolSpec(name="odd", description="x", input_schema={"": None})
+    with pytest.raises(GrammarError, match="tool 'odd': JSON schema not supported"):
+        tool_call_gbnf([CALC, odd], "auto", 2, style=style)
+
+
 def test_tool_grammar_compiles_for_100_nested_tools(backend: LlamaCppBackend) -> None:
     tools = [
         ToolSpec(name=f"tool_{i}", description="x", input_schema=dict(NESTED.input_schema)) for i in range(100)

@@ -388,3 +388,11 @@ def test_a_signal_stops_the_server_then_its_mcp_servers(sig: signal.Signals) -> 
     assert not [pid for pid in servers if alive(pid)]
     with pytest.raises(httpx2.ConnectError):
         httpx2.get(f"{base}/health")
+
+
+def test_a_tool_schema_the_grammar_cannot_express_is_a_400_naming_the_tool(url: str) -> None:
+    """Found by the schemathesis fuzz: llama-cpp-python's converter asserts on `{"": null}`, which was a 500."""
+    odd = {"type": "function", "function": {"name": "odd", "parameters": {"": None}}}
+    response = _post(url, "/v1/chat/completions", {"messages": "hi", "tools": [odd], "max_tokens": 4})
+    assert response.status_code == 400, response.text
+    assert "tool 'odd'" in str(_error(response)["message"])
