@@ -72,7 +72,11 @@ class ModelSelector:
 
     def _spec(self) -> ModelSpec:
         """The fields of this variant as a spec."""
-        raise UnsupportedModelError(type(self).__name__, SUPPORTED, reason=_REASONS.get(type(self).__name__, ""))
+        raise self._unsupported()
+
+    def _unsupported(self) -> UnsupportedModelError:
+        name = type(self).__name__
+        return UnsupportedModelError(name, SUPPORTED, reason=_REASONS.get(name, ""))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -321,6 +325,5 @@ def check_supported(which: object) -> ModelSelector:
     if not isinstance(which, ModelSelector):
         raise TypeError(f"which: expected a Which variant such as Which.GGUF(...), got {type(which).__name__}")
     if not which.supported:
-        name = type(which).__name__
-        raise UnsupportedModelError(name, SUPPORTED, reason=_REASONS.get(name, ""))
+        raise which._unsupported()
     return which
