@@ -58,6 +58,42 @@ async def test_a_bare_time_of_day_means_today() -> None:
 
 
 @pytest.mark.parametrize(
+    ("typed", "local"),
+    [
+        ("9:00", "T09:00:00"),
+        ("9am", "T09:00:00"),
+        ("9 AM", "T09:00:00"),
+        ("9:30pm", "T21:30:00"),
+        ("9:30 p.m.", "T21:30:00"),
+        ("12am", "T00:00:00"),
+        ("12pm", "T12:00:00"),
+        ("noon", "T12:00:00"),
+        ("21:30", "T21:30:00"),
+        (" 7:05:09 ", "T07:05:09"),
+    ],
+)
+async def test_times_as_people_type_them_mean_today(typed: str, local: str) -> None:
+    days = {f"{datetime.now(UTC) + timedelta(days=shift):%Y-%m-%d}" for shift in (-1, 0, 1)}
+    result = await clock.toolset().call_tool("convert_time", {"time": typed, "to_timezone": "Asia/Tokyo"})
+    assert not result.is_error, result.text
+    assert any(result.text.startswith(f"{day}{local}+00:00") for day in days), result.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2026-12-04 9:00", "2026-12-04T09:00:00-05:00 (Friday, EST) is 2026-12-04T23:00:00+09:00"),
+        ("2026-12-04 9pm", "2026-12-04T21:00:00-05:00 (Friday, EST) is 2026-12-05T11:00:00+09:00"),
+        ("2026-12-04T9:30", "2026-12-04T09:30:00-05:00 (Friday, EST) is 2026-12-04T23:30:00+09:00"),
+    ],
+)
+async def test_a_typed_date_and_time(typed: str, expected: str) -> None:
+    arguments = {"time": typed, "from_timezone": "America/New_York", "to_timezone": "Asia/Tokyo"}
+    result = await clock.toolset().call_tool("convert_time", arguments)
+    assert (result.is_error, result.text.startswith(expected)) == (False, True), result.text
+
+
+@pytest.mark.parametrize(
     ("name", "suggestion"),
     [
         ("Europe/Pariss", "did you mean Europe/Paris"),
@@ -78,6 +114,10 @@ async def test_unknown_zones_name_close_matches(name: str, suggestion: str) -> N
     ("arguments", "message"),
     [
         ({"time": "tomorrow at noon"}, "cannot read the time 'tomorrow at noon'"),
+        ({"time": "9"}, "cannot read the time '9'"),
+        ({"time": "13pm"}, "cannot read the time '13pm'"),
+        ({"time": "25:00"}, "cannot read the time '25:00'"),
+        ({"time": "2026-02-30 9:00"}, "cannot read the time '2026-02-30 9:00'"),
         ({"time": "2025-03-30T02:30", "from_timezone": "Europe/Paris"}, "does not exist in Europe/Paris"),
         ({"time": "12:00", "to_timezone": "Nowhere"}, "unknown time zone 'Nowhere'"),
     ],

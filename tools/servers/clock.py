@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from datetime import datetime, timedelta
 from datetime import time as time_of_day
 from typing import Any
@@ -56,22 +57,49 @@ def zone(name: str) -> ZoneInfo:
         raise UnknownTimeZoneError(name, close_zones(name)) from None
 
 
+_TYPED_TIME = re.compile(
+    r"(?:(?P<date>\d{4}-\d{2}-\d{2})[ T]+)?"
+    r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?"
+    r"\s*(?P<meridiem>[ap]\.?m\.?)?",
+    re.IGNORECASE,
+)
+_NAMED_TIMES = {"noon": "12:00", "midday": "12:00", "midnight": "00:00"}
+
+
+def _typed_time(text: str, tz: ZoneInfo) -> datetime | None:
+    """A time as people type it ('9:00', '9am', '9:30 pm', '21:30', '2026-12-04 9:00'); None if it is not one."""
+    match = _TYPED_TIME.fullmatch(_NAMED_TIMES.get(text.lower(), text))
+    if match is None or (match["minute"] is None and match["meridiem"] is None):
+        return None  # a bare number is not a time
+    hour, minute, second = int(match["hour"]), int(match["minute"] or 0), int(match["second"] or 0)
+    if match["meridiem"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match["meridiem"][0].lower() == "p" else 0)
+    try:
+        day = datetime.strptime(match["date"], "%Y-%m-%d").date() if match["date"] else datetime.now(tz).date()
+        return datetime.combine(day, time_of_day(hour, minute, second))
+    except ValueError:  # hour 24, minute 61, February 30
+        return None
+
+
 def parse_time(text: str, tz: ZoneInfo) -> datetime:
-    """An ISO 8601 date-time, or a bare time of day meaning today in `tz`; an offset in `text` wins.
+    """An ISO 8601 date-time, or a time as people type it ('15:30', '9am', '9:30 pm', '2026-12-04 9:00'),
+    a bare time of day meaning today in `tz`; an offset in `text` wins.
 
     Raises:
-        ValueError: `text` is neither, or names a local time that does not exist (a DST gap).
+        ValueError: `text` is none of these, or names a local time that does not exist (a DST gap).
     """
+    text = text.strip()
     try:
-        parsed = datetime.fromisoformat(text.strip())
+        parsed = datetime.fromisoformat(text)
     except ValueError:
-        try:
-            clock_time = time_of_day.fromisoformat(text.strip())
-        except ValueError:
+        typed = _typed_time(text, tz)
+        if typed is None:
             raise ValueError(
-                f"cannot read the time {text!r}; use ISO 8601 like '2025-03-14T15:30' or '15:30'"
+                f"cannot read the time {text!r}; use ISO 8601 like '2025-03-14T15:30', or '15:30', '9am', '9:30 pm'"
             ) from None
-        parsed = datetime.combine(datetime.now(tz).date(), clock_time)
+        parsed = typed
     if parsed.tzinfo is not None:
         return parsed
     local = parsed.replace(tzinfo=tz)
@@ -103,7 +131,7 @@ def convert_time(time: str, from_timezone: str = "UTC", to_timezone: str = "UTC"
     """Convert a date and time from one IANA time zone to another.
 
     Args:
-        time: ISO 8601 date-time like '2025-03-14T15:30', or a time of day like '15:30' for today.
+        time: ISO 8601 date-time like '2025-03-14T15:30', or a time of day like '15:30' or '9am' for today.
             A UTC offset in it (like '+01:00' or 'Z') takes precedence over from_timezone.
         from_timezone: The zone the time is in, such as 'Asia/Tokyo'.
         to_timezone: The zone to convert to, such as 'Europe/London'.
