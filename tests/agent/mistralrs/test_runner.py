@@ -320,3 +320,49 @@ def test_runner_arguments_are_checked() -> None:
         Runner(which=SMOL, which_draft=SMOL)
     with pytest.raises(TypeError, match="expected a Which variant"):
         Runner(which="smollm2-135m")  # type: ignore[arg-type]
+
+
+_UNCLOSED = """
+import logging, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+from agent import Runner, Which, bundled_config
+runner = Runner(which=Which.GGUF(quantized_model_id="smollm2-135m"), mcp_client_config=bundled_config())
+print("ready", flush=True)
+sys.stdin.readline()  # the test ends us here: end of input (a normal exit) or Ctrl-C
+"""
+
+
+@pytest.mark.parametrize("ending", ["normal exit", "ctrl-c"])
+def test_a_runner_never_closed_ends_quietly_with_the_program(ending: str) -> None:
+    """At interpreter exit its MCP servers stop without the supervisor reporting them down and retrying."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests._procs import alive, descendants
+
+    program = subprocess.Popen(
+        [sys.executable, "-c", _UNCLOSED],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # Ctrl-C reaches the whole group, the MCP servers included, as in a terminal
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert program.stdout is not None and program.stdout.readline() == "ready\n"
+        servers = descendants(program.pid)
+        assert servers, "the bundled servers were not started"
+        if ending == "ctrl-c":
+            os.killpg(program.pid, signal.SIGINT)
+        _, stderr = program.communicate("", timeout=60)
+    finally:
+        if program.poll() is None:
+            os.killpg(program.pid, signal.SIGKILL)
+            program.wait()
+    warnings = [line for line in stderr.splitlines() if line.startswith(("WARNING", "ERROR"))]
+    assert warnings == [] and "retrying" not in stderr, stderr
+    assert not any(alive(pid) for pid in servers)
+    if ending == "normal exit":
+        assert (program.returncode, "Traceback" in stderr) == (0, False), stderr
