@@ -25,7 +25,8 @@ class RunResult:
     answer: str
     """The final assistant content ("" when the run ended on pending external calls)."""
     messages: tuple[Message, ...]
-    """The whole conversation, the input included, ending with the final assistant message."""
+    """The whole conversation, the input included, ending with the final assistant message (followed, when
+    client calls are pending, by the results of the agent's own calls of that turn)."""
     rounds: int
     usage: Usage
     tool_calls: tuple[ToolCallRecord, ...] = ()

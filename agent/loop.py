@@ -40,7 +40,7 @@ from inference import (
     Usage,
 )
 from inference.backend import collect
-from tools import Toolset, ToolSpec
+from tools import ToolCall, Toolset, ToolSpec
 from tools._aio import produced
 
 logger = logging.getLogger("agent")
@@ -138,6 +138,10 @@ class Agent:
                 history.append(Message(role="user", content=_CUT_OFF))
                 continue
             pending = tuple(c for c in message.tool_calls if c.name in external_names)
+            if pending and not last:
+                # The caller runs its own calls; the agent's run now, and their results stay in the history.
+                own_calls = [c for c in message.tool_calls if c.name not in external_names]
+                await self._run_calls(calls, own_calls, round_no, emit, records, history)
             if not message.tool_calls or last or pending:
                 answer = message.content or ""
                 if not pending:
@@ -155,13 +159,27 @@ class Agent:
                 )
                 await emit(RunFinished(result=result))
                 return result
-            for record in await calls.run_all(message.tool_calls, round_no, emit):
-                records.append(record)
-                content = await calls.content_for(record)
-                call = record.call
-                history.append(Message(role="tool", content=content, tool_call_id=call.id, name=call.name))
+            await self._run_calls(calls, message.tool_calls, round_no, emit, records, history)
             tool_choice = "auto"
         raise AssertionError("unreachable: the last round always answers")
+
+    @staticmethod
+    async def _run_calls(
+        calls: CallPipeline,
+        to_run: Sequence[ToolCall],
+        round_no: int,
+        emit: EventHandler,
+        records: list[ToolCallRecord],
+        history: list[Message],
+    ) -> None:
+        """Run one turn's calls; their records and their results (as tool messages) are appended in call order."""
+        if not to_run:
+            return
+        for record in await calls.run_all(to_run, round_no, emit):
+            records.append(record)
+            content = await calls.content_for(record)
+            call = record.call
+            history.append(Message(role="tool", content=content, tool_call_id=call.id, name=call.name))
 
     def _request(self, history: Sequence[Message], tools: Sequence[ToolSpec], tool_choice: ToolChoice) -> ChatRequest:
         options = self.options

@@ -129,9 +129,8 @@ def record_out(record: ToolCallRecord) -> oa.ToolCallRecordOut:
 def response_out(
     result: _RunResult, *, response_id: str, created: int, model: str, fingerprint: str
 ) -> oa.ChatCompletionResponse:
-    last = result.messages[-1] if result.messages else Message(role="assistant", content=result.answer)
     pending = [tool_call_to_wire(call) for call in result.pending_tool_calls]
-    content = (last.content or None) if pending else result.answer
+    content = (result.answer or None) if pending else result.answer
     message = oa.ResponseMessage(content=content, tool_calls=pending or None, reasoning_content=result.reasoning)
     return oa.ChatCompletionResponse(
         id=response_id,

@@ -29,8 +29,9 @@ from agent.completions._convert import (
     to_sampling,
     to_tools,
 )
+from agent.completions._held import HeldTurns
 from agent.errors import RequestError
-from agent.events import Event
+from agent.events import Event, RunFinished
 from agent.loop import Agent
 from agent.options import AgentOptions
 from inference import Backend, LocalPrompts, Message, ModelPool, NamedTool, Prepared, UnknownModelError
@@ -107,6 +108,7 @@ class ChatEngine:
         self._pool: ModelPool | None = None
         self._manager: MCPClientManager | None = None
         self._stack: AsyncExitStack | None = None
+        self._held = HeldTurns()
 
     async def __aenter__(self) -> ChatEngine:
         async with AsyncExitStack() as stack:
@@ -215,7 +217,7 @@ class ChatEngine:
             model_id=served,
             backend=backend,
             model=model,
-            messages=to_messages(request),
+            messages=self._held.restore(to_messages(request)),
             external=external,
             options=options,
             response_id=f"chatcmpl-{uuid.uuid4().hex}",
@@ -239,6 +241,7 @@ class ChatEngine:
         plan = self._plan(request, model_id)
         agent = Agent(plan.backend, self._manager, plan.options)
         result = await agent.run(plan.messages, external_tools=plan.external)
+        self._held.hold(result)
         return response_out(
             result, response_id=plan.response_id, created=plan.created, model=plan.model_id, fingerprint=fingerprint()
         )
@@ -265,6 +268,8 @@ class ChatEngine:
         chunks = ChunkStream(receive)
 
         async def on_event(event: Event) -> None:
+            if isinstance(event, RunFinished):
+                self._held.hold(event.result)
             for chunk in writer.on_event(event):
                 await send.send(chunk)
 

@@ -50,3 +50,65 @@ async def test_agent_defaults_to_the_default_model_and_refuses_an_unknown_one() 
         assert (await engine.agent().run("hi")).answer == "hello"
         with pytest.raises(UnknownModelError, match="nope"):
             engine.agent("nope")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_turn_calling_a_client_tool_and_an_mcp_tool_runs_the_mcp_call_and_hands_back_the_other(
+    stream: bool,
+) -> None:
+    """The client gets only its own call; its next request carries both calls and both results, in call order."""
+    from agent import ChatCompletionRequest
+
+    weather = ToolCall(id="w1", name="get_weather", arguments={"city": "Paris"})
+    calc = ToolCall(id="c1", name="calc_evaluate", arguments={"expression": "6 * 7"})
+    model = OpenableScript([assistant("Let me check.", weather, calc), assistant("Sunny, and 42.")], model_id="m")
+    city = {"type": "object", "properties": {"city": {"type": "string"}}}
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": city}}
+    question = {"role": "user", "content": "Weather in Paris, and 6 * 7?"}
+    request = ChatCompletionRequest(messages=[question], tools=[tool])
+    async with ChatEngine([("m", model)], mcp_client_config=_calculator()) as engine:
+        if stream:
+            async with engine.stream(request) as chunks:
+                streamed = [chunk async for chunk in chunks]
+            deltas = [choice.delta for chunk in streamed for choice in chunk.choices]
+            calls = [(c.id, c.function and c.function.name) for d in deltas for c in d.tool_calls or ()]
+            finish = [choice.finish_reason for chunk in streamed for choice in chunk.choices if choice.finish_reason]
+            events = [chunk.mcpagent_event for chunk in streamed if chunk.mcpagent_event]
+            ran = [e["result"]["text"] for e in events if e.get("type") == "tool_call_finished"]
+        else:
+            response = await engine.complete(request)
+            first = response.choices[0]
+            assert first.message.content == "Let me check."
+            calls = [(c.id, c.function.name) for c in first.message.tool_calls or ()]
+            finish, ran = [first.finish_reason], [r.result for r in response.tool_call_records or ()]
+        assert calls == [("w1", "get_weather")] and finish == ["tool_calls"] and ran == ["42"]
+
+        echoed = {
+            "role": "assistant",
+            "content": "Let me check.",
+            "tool_calls": [{"id": "w1", "type": "function",
+                            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}],
+        }  # fmt: skip
+        answer = {"role": "tool", "tool_call_id": "w1", "content": "Sunny"}
+        second = await engine.complete(ChatCompletionRequest(messages=[question, echoed, answer], tools=[tool]))
+    assert second.choices[0].message.content == "Sunny, and 42."
+    seen = model.requests[1].messages
+    assert [m.role for m in seen] == ["user", "assistant", "tool", "tool"]
+    assert [c.id for c in seen[1].tool_calls] == ["w1", "c1"]
+    assert [(m.tool_call_id, m.content) for m in seen[2:]] == [("w1", "Sunny"), ("c1", "42")]
+
+
+async def test_a_mixed_turn_the_engine_does_not_remember_is_served_as_sent() -> None:
+    from agent import ChatCompletionRequest
+
+    model = OpenableScript([assistant("Sunny.")], model_id="m")
+    sent = [
+        {"role": "user", "content": "Weather?"},
+        {"role": "assistant", "tool_calls": [
+            {"id": "w9", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "w9", "content": "Sunny"},
+    ]  # fmt: skip
+    async with ChatEngine([("m", model)]) as engine:
+        await engine.complete(ChatCompletionRequest(messages=sent))
+    assert [(m.role, m.tool_call_id) for m in model.requests[0].messages] == [
+        ("user", None), ("assistant", None), ("tool", "w9")]  # fmt: skip
