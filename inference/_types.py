@@ -59,7 +59,9 @@ class ChatRequest:
     grammar: str | None = None
     """A GBNF grammar the whole turn must follow. It replaces the tool-call grammar."""
     json_schema: Mapping[str, Any] | None = None
-    """A JSON schema the whole turn must follow (compiled to a grammar). It replaces the tool-call grammar."""
+    """A JSON schema the answer must follow (compiled to a grammar). Without tools, or with `tool_choice`
+    "none", the whole turn is such an answer; with tools, a backend whose `model_info.schema_with_tools` is
+    true makes the turn a tool call or such an answer, and the others constrain the whole turn."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,3 +156,5 @@ class ModelInfo:
     n_ctx: int = 0
     chat_format: str = ""
     """The tool-call format this model writes (a parser name)."""
+    schema_with_tools: bool = False
+    """A request with tools and a `json_schema` is one pass: a tool call, or an answer following the schema."""

@@ -186,6 +186,7 @@ class LlamaCppBackend:
             path=str(path),
             n_ctx=self._n_ctx,
             chat_format=self._turns.parser,
+            schema_with_tools=self._turns.grammar_style is not None,
         )
 
     # -- prompt ------------------------------------------------------------------------------------
@@ -250,15 +251,15 @@ class LlamaCppBackend:
         )
 
     def _gbnf(self, request: ChatRequest) -> str | None:
-        """The grammar of a turn: the request's own (GBNF or JSON schema), else the tool-call grammar."""
+        """The grammar of a turn: the request's own GBNF, else the tool-call grammar (whose answers follow
+        `json_schema` when there is one), else `json_schema`'s."""
         if request.grammar is not None:
             return request.grammar
-        if request.json_schema is not None:
-            return schema_to_gbnf(request.json_schema)
         style = self._turns.grammar_style
         if style is None:
-            return None
-        return tool_call_gbnf(request.tools, request.tool_choice, request.max_calls_per_turn, style=style)
+            return schema_to_gbnf(request.json_schema) if request.json_schema is not None else None
+        calls = request.max_calls_per_turn
+        return tool_call_gbnf(request.tools, request.tool_choice, calls, style=style, answer_schema=request.json_schema)
 
     def _restore_prefix(self, tokens: list[int], prefix: int) -> int:
         """Make the KV cache hold `tokens[:prefix]` (the system and tool block) from a saved state if it can.

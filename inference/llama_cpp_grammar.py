@@ -7,13 +7,12 @@ grammar is checked here, once, before it reaches `generate`.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import llama_cpp
 from llama_cpp import LlamaGrammar
-from llama_cpp.llama_grammar import json_schema_to_gbnf
+from llama_cpp.llama_grammar import SchemaConverter
 
 from inference._types import NamedTool, ToolChoice
 from inference.errors import GrammarError
@@ -43,24 +42,46 @@ def _cap_strings(schema: Any) -> Any:
 
 def schema_to_gbnf(schema: Mapping[str, Any], *, root: str = "root") -> str:
     """GBNF for a JSON schema, with the top rule named `root`. Raises GrammarError."""
+    return schemas_to_gbnf({root: schema})
+
+
+def schemas_to_gbnf(schemas: Mapping[str, Mapping[str, Any]]) -> str:
+    """GBNF for several JSON schemas, each top rule named by its key; rules they share are written once
+    (one converter names them all, so two schemas never define the same rule differently). Raises GrammarError."""
+    converter = SchemaConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
+    aliases = ""
     try:
-        gbnf = json_schema_to_gbnf(json.dumps(schema))
+        for name, schema in schemas.items():
+            # A JSON round trip, as llama-cpp-python's own entry point does: the converter wants plain JSON.
+            resolved = converter.resolve_refs(json.loads(json.dumps(schema)), name)
+            top = converter.visit(resolved, "" if name == "root" else name)  # "" is how it names `root`
+            if top != name:  # a bare primitive (`{"type": "integer"}`) is named by its type
+                aliases += f"{name} ::= {top}\n"
+        gbnf = aliases + converter.format_grammar()
     # llama-cpp-python's converter rejects some schemas with a bare `assert` (e.g. `{"": null}`).
     except (ValueError, KeyError, TypeError, AttributeError, AssertionError, RecursionError) as exc:
         raise GrammarError(f"JSON schema not supported: {exc or type(exc).__name__}") from None
-    gbnf = gbnf.replace(_LOOSE_CHAR, _STRICT_CHAR)
-    return re.sub(r"^root ::=", f"{root} ::=", gbnf, flags=re.M) if root != "root" else gbnf
+    return gbnf.replace(_LOOSE_CHAR, _STRICT_CHAR)
 
 
 def tool_call_gbnf(
-    tools: Sequence[ToolSpec], tool_choice: ToolChoice, max_calls: int, *, style: str = "list"
+    tools: Sequence[ToolSpec],
+    tool_choice: ToolChoice,
+    max_calls: int,
+    *,
+    style: str = "list",
+    answer_schema: Mapping[str, Any] | None = None,
 ) -> str | None:
     """The grammar for one assistant turn under `tool_choice`, or None when nothing needs constraining.
 
     Args:
         style: "list" writes `<tool_call>[{...}, ...]</tool_call>` (SmolLM2); "blocks" writes one
             `<tool_call>\\n{...}\\n</tool_call>` per call (Hermes, Qwen).
+        answer_schema: A JSON schema a turn that calls no tool must follow (`response_format`): the turn
+            is then a call or such an answer, in one grammar, instead of free text.
     """
+    if answer_schema is not None and (not tools or tool_choice == "none"):
+        return schema_to_gbnf(answer_schema)
     if not tools:
         return None
     if tool_choice == "none":
@@ -78,8 +99,10 @@ def tool_call_gbnf(
         }
         for t in tools
     ]
+    if answer_schema is not None:
+        schema_to_gbnf(answer_schema)  # its own error first, not blamed on a tool
     try:
-        return _turn_gbnf(items, tool_choice, max_calls, style)
+        return _turn_gbnf(items, tool_choice, max_calls, style, answer_schema)
     except GrammarError as exc:
         raise GrammarError(f"{_unsupported_tool(items)}{exc.reason}") from None
 
@@ -94,19 +117,24 @@ def _unsupported_tool(items: Sequence[Mapping[str, Any]]) -> str:
     return ""
 
 
-def _turn_gbnf(items: list[dict[str, Any]], tool_choice: ToolChoice, max_calls: int, style: str) -> str:
+def _turn_gbnf(
+    items: list[dict[str, Any]], tool_choice: ToolChoice, max_calls: int, style: str, answer: Mapping[str, Any] | None
+) -> str:
+    schema: dict[str, Any]
     if style == "blocks":
-        calls = schema_to_gbnf({"anyOf": items}, root="tool-call-object")
+        name, schema = "tool-call-object", {"anyOf": items}
         block = f'"{CALL_OPEN}\\n" tool-call-object "\\n{CALL_CLOSE}"'
         repeat = "".join(f' ("\\n" {block}' for _ in range(max(1, max_calls) - 1)) + ")?" * (max(1, max_calls) - 1)
         call = f"{block}{repeat}"
     else:
+        name = "tool-calls"
         schema = {"type": "array", "minItems": 1, "maxItems": max(1, max_calls), "items": {"anyOf": items}}
-        calls = schema_to_gbnf(schema, root="tool-calls")
         call = f'"{CALL_OPEN}" tool-calls "{CALL_CLOSE}"'
-    if tool_choice == "auto":
-        return f"root ::= {call} | agent-text\n{_TEXT_RULE}{calls}"
-    return f"root ::= {call}\n{calls}"
+    if tool_choice != "auto":
+        return f"root ::= {call}\n{schema_to_gbnf(schema, root=name)}"
+    if answer is None:
+        return f"root ::= {call} | agent-text\n{_TEXT_RULE}{schema_to_gbnf(schema, root=name)}"
+    return f"root ::= {call} | agent-answer\n{schemas_to_gbnf({name: schema, 'agent-answer': answer})}"
 
 
 def compile_grammar(llm: llama_cpp.Llama, gbnf: str) -> LlamaGrammar:

@@ -1,8 +1,10 @@
 """A Backend decorator whose answers follow a grammar or JSON schema, while tool turns stay free to call tools.
 
-A turn that may call tools is generated as usual; if it calls none it was the answer, and it is
-generated again under the constraint (tools are still in the prompt, so llama.cpp reuses the cached
-prefix). A turn that cannot call tools is constrained at once.
+A JSON schema on a backend that can (`model_info.schema_with_tools`: llama.cpp's tool-call grammar) is one
+pass: the turn is a call or an answer following the schema. Otherwise a turn that may call tools is
+generated as usual; if it calls none it was the answer, and it is generated again under the constraint
+(tools are still in the prompt, so llama.cpp reuses the cached prefix). A turn that cannot call tools is
+constrained at once.
 """
 
 from __future__ import annotations
@@ -42,9 +44,17 @@ class ConstrainedAnswers:
             request, tool_choice="none", grammar=self._constraint.grammar, json_schema=self._constraint.json_schema
         )
 
-    async def complete(self, request: ChatRequest) -> ChatResponse:
+    def _one_pass(self, request: ChatRequest) -> ChatRequest | None:
+        """The request as one pass (a call or a constrained answer), or None when this backend cannot."""
         if not request.tools or request.tool_choice == "none":
-            return await self._inner.complete(self._constrained(request))
+            return self._constrained(request)
+        if self._constraint.grammar is None and self._inner.model_info.schema_with_tools:
+            return replace(request, json_schema=self._constraint.json_schema)
+        return None
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        if (once := self._one_pass(request)) is not None:
+            return await self._inner.complete(once)
         first = await self._inner.complete(request)
         if first.message.tool_calls:
             return first
@@ -53,8 +63,8 @@ class ConstrainedAnswers:
 
     @asynccontextmanager
     async def stream(self, request: ChatRequest) -> AsyncIterator[AsyncIterator[StreamItem]]:
-        if not request.tools or request.tool_choice == "none":
-            async with self._inner.stream(self._constrained(request)) as items:
+        if (once := self._one_pass(request)) is not None:
+            async with self._inner.stream(once) as items:
                 yield items
             return
         # Whether the free turn is the answer is known only at its end: it is not streamed. If it

@@ -194,6 +194,14 @@ async def test_json_schema_and_gbnf_requests_constrain_the_answer(backend: Llama
     assert yes_no.message.content in {"yes", "no"}
 
 
+async def test_a_json_schema_with_tools_still_lets_the_model_call_one(backend: LlamaCppBackend) -> None:
+    """With tools on offer the schema constrains the answer, not the turn: one grammar, a call or such an answer."""
+    schema = {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"]}
+    response = await backend.complete(_ask("Use the calculator: 2 + 2", tools=[CALC], json_schema=schema))
+    assert [call.name for call in response.message.tool_calls] == ["calc_evaluate"]
+    assert backend.model_info.schema_with_tools
+
+
 async def test_a_missing_lora_adapter_is_named(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match="adapter.gguf"):
         async with LlamaCppBackend(lora_path=tmp_path / "adapter.gguf"):

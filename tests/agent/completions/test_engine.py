@@ -112,3 +112,27 @@ async def test_a_mixed_turn_the_engine_does_not_remember_is_served_as_sent() -> 
         await engine.complete(ChatCompletionRequest(messages=sent))
     assert [(m.role, m.tool_call_id) for m in model.requests[0].messages] == [
         ("user", None), ("assistant", None), ("tool", "w9")]  # fmt: skip
+
+
+@pytest.mark.model
+async def test_response_format_with_tools_is_one_pass_on_the_real_model() -> None:
+    """A call or an answer following the schema, in one grammar: the answer turn is generated once, not twice."""
+    import json
+
+    import jsonschema
+
+    from agent import ChatCompletionRequest, Which
+
+    schema = {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"]}
+    request = ChatCompletionRequest(
+        messages=[{"role": "user", "content": "What is the capital of France? Reply in JSON."}],
+        response_format={"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}},
+        max_tokens=48,
+    )
+    smol = Which.GGUF(quantized_model_id="smollm2-135m").to_backend(model_id="smol")
+    async with ChatEngine([("smol", smol)], mcp_client_config=_calculator()) as engine:
+        _, prompt = await engine.prompt(request)
+        response = await engine.complete(request)
+    assert "calc_evaluate" in prompt.prompt  # the tools were on offer
+    jsonschema.validate(json.loads(response.choices[0].message.content or ""), schema)
+    assert response.usage is not None and response.usage.prompt_tokens == len(prompt.tokens)

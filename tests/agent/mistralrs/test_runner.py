@@ -156,7 +156,7 @@ def test_client_tools_come_back_unexecuted_and_the_conversation_goes_on(runner: 
 
 def test_response_format_json_schema_gives_valid_json(runner: Runner) -> None:
     schema = {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"]}
-    # Tools are on offer, so the free turn comes first and, as it calls none, the answer is constrained.
+    # Tools are on offer: one grammar, a calculator call or an answer following the schema.
     res = runner.send_chat_completion_request(
         _ask(
             messages=[{"role": "user", "content": "What is 2 + 2? Reply in JSON."}],
