@@ -10,7 +10,6 @@ import codecs
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 
 from inference._turns import TurnFormat, assistant_message
 from inference._types import (
@@ -25,7 +24,7 @@ from inference._types import (
 )
 from inference.errors import TokenError
 from inference.parsers import ParsedTurn
-from inference.toolprompt import CALL_OPEN
+from tools import ToolSpec
 
 FLUSH_SECS = 0.01
 """Stream items after the first are handed to the event loop at most this often."""
@@ -97,6 +96,8 @@ class Decoder:
         emit: Hands an item to the event loop (blocking until the loop takes it).
         stops: Strings that end the turn; none of one reaches the output.
         end_tokens: Token ids that end the turn.
+        prompt: The rendered prompt (it may have opened a reasoning block the output continues).
+        tools: The offered tools (untyped arguments are typed by their schemas).
     """
 
     def __init__(
@@ -107,8 +108,12 @@ class Decoder:
         emit: Callable[[StreamItem], None],
         stops: Sequence[str] = (),
         end_tokens: frozenset[int] = frozenset(),
+        prompt: str = "",
+        tools: Sequence[ToolSpec] = (),
     ) -> None:
         self._started = time.perf_counter()
+        self._prompt = prompt
+        self._tools = tools
         self._turns = turns
         self._piece = piece
         self._emit = emit
@@ -125,7 +130,7 @@ class Decoder:
         cancelled: threading.Event,
     ) -> None:
         """Decode until an end token, a stop string, `max_tokens`, cancellation or the end of `tokens`."""
-        parser, stops = self._turns.stream(), StopScanner(self._stops)
+        parser, stops = self._turns.stream(prompt=self._prompt, tools=self._tools), StopScanner(self._stops)
         utf8 = codecs.getincrementaldecoder("utf-8")("replace")
         queued: list[Delta] = []
         generated, flushed, first = 0, 0.0, 0.0
@@ -165,8 +170,6 @@ class Decoder:
             decode_tokens=max(generated - 1, 0),
         )
         response = _response(stops.text, parser.finish(), finish, usage)
-        if response.message.content is None:  # what the end released is a cut-off call, not text
-            closing = [item for item in closing if not isinstance(item, TextDelta)]
         self._send(queued + closing)
         self._emit(ResponseDone(response=response))
 
@@ -190,9 +193,9 @@ def _coalesce(items: list[Delta]) -> list[Delta]:
 
 
 def _response(text: str, turn: ParsedTurn, finish: FinishReason, usage: Usage) -> ChatResponse:
-    message = assistant_message(turn)
-    if finish == "length" and not turn.tool_calls and text.lstrip().startswith(CALL_OPEN):
-        # A call the token limit cut off is neither an answer nor a call: the agent asks for a shorter reply.
-        message = replace(message, content=None)
-    reason: FinishReason = "tool_calls" if turn.tool_calls else finish
-    return ChatResponse(message=message, finish_reason=reason, usage=usage, raw_text=text)
+    # A call the output ended inside (max_tokens, or never closed) is neither an answer nor a call: it is
+    # reported as `cut_call` with finish "length", and never runs; the agent asks for a shorter reply.
+    reason: FinishReason = "length" if turn.cut is not None else "tool_calls" if turn.tool_calls else finish
+    return ChatResponse(
+        message=assistant_message(turn), finish_reason=reason, usage=usage, raw_text=text, cut_call=turn.cut
+    )

@@ -8,14 +8,16 @@ A chat template that renders `tools` itself is used natively, and its output is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from inference import toolprompt
 from inference._types import ChatRequest, Message
 from inference.openai_convert import tool_json
-from inference.parsers import ParsedTurn, TurnStream, detect_format, get_parser
+from inference.parsers import FormatParser, ParsedTurn, TurnStream, detect_format, get_parser
 from inference.templates import ChatTemplate
+from tools import ToolSpec
 
 PROMPTED_FORMAT = toolprompt.FORMAT
 # Formats whose calls our grammar can write: a list in one tag pair, or one object per tag pair.
@@ -30,9 +32,7 @@ class TurnFormat:
     """The parser (and format) of the model's output."""
 
     @classmethod
-    def choose(
-        cls, template: ChatTemplate, metadata: dict[str, Any], *, override: str | None = None
-    ) -> TurnFormat:
+    def choose(cls, template: ChatTemplate, metadata: dict[str, Any], *, override: str | None = None) -> TurnFormat:
         if not template.supports_tools:
             return cls(native=False, parser=override or PROMPTED_FORMAT)
         return cls(native=True, parser=override or detect_format(template.source, metadata))
@@ -52,16 +52,20 @@ class TurnFormat:
             return None
         return [tool_json(t) for t in request.tools]
 
-    def parse(self, text: str) -> ParsedTurn:
-        return get_parser(self.parser).parse(text)
+    def parser_for(self, prompt: str = "", tools: Sequence[ToolSpec] = ()) -> FormatParser:
+        """The parser of the output that follows `prompt` (which may have opened a reasoning block)."""
+        return get_parser(self.parser, tools=tools).following(prompt)
 
-    def message(self, text: str) -> Message:
+    def parse(self, text: str, *, prompt: str = "", tools: Sequence[ToolSpec] = ()) -> ParsedTurn:
+        return self.parser_for(prompt, tools).parse(text)
+
+    def message(self, text: str, *, prompt: str = "", tools: Sequence[ToolSpec] = ()) -> Message:
         """The assistant message in the model's raw text: content, reasoning and tool calls."""
-        return assistant_message(self.parse(text))
+        return assistant_message(self.parse(text, prompt=prompt, tools=tools))
 
-    def stream(self) -> TurnStream:
-        """A fresh incremental parser of one turn's output; it yields our stream items."""
-        return get_parser(self.parser).stream()
+    def stream(self, *, prompt: str = "", tools: Sequence[ToolSpec] = ()) -> TurnStream:
+        """A fresh incremental parser of the output that follows `prompt`; it yields our stream items."""
+        return self.parser_for(prompt, tools).stream()
 
 
 PROMPTED = TurnFormat(native=False, parser=PROMPTED_FORMAT)

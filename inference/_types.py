@@ -108,6 +108,9 @@ class ChatResponse:
     usage: Usage
     raw_text: str = ""
     """What the model generated, before parsing."""
+    cut_call: str | None = None
+    """The raw text of a tool call the output ended inside (cut off by max_tokens, or never closed): not in
+    `message`, never to be run; `finish_reason` is then "length"."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -224,13 +224,16 @@ class CTransformersBackend:
     def _generate(self, request: ChatRequest, emit: Callable[[StreamItem], None], cancelled: threading.Event) -> None:
         """Runs in the worker thread: render, tokenize, sample token by token, emit parsed deltas."""
         llm = self._require()
-        tokens, sampling = self.prepare(request).tokens, request.sampling
+        prepared, sampling = self.prepare(request), request.sampling
+        tokens = prepared.tokens
         decoder = Decoder(
             self._turns,
             piece=lambda token: llm.detokenize([token], decode=False),
             emit=emit,
             # GGML vocabularies have no special tokens: the end-of-turn markers come out as text.
             stops=(*END_OF_TURN, *sampling.stop),
+            prompt=prepared.prompt,
+            tools=request.tools,
         )
         # ctransformers keeps the longest common prefix of the last context and re-evaluates the rest.
         cached = min(common_prefix(getattr(llm, "_context", ()), tokens), len(tokens) - 1)

@@ -240,6 +240,8 @@ class LlamaCppBackend:
             emit=emit,
             stops=sampling.stop,
             end_tokens=self._stop_tokens,
+            prompt=prepared.prompt,
+            tools=request.tools,
         )
         cached = self._restore_prefix(tokens, prepared.prefix_tokens)
         decoder.run(

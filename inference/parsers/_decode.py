@@ -12,7 +12,7 @@ import json
 import re
 import tokenize
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tools import ToolCall, new_call_id
@@ -167,13 +167,91 @@ def decode_all(texts: Iterable[str]) -> list[Any] | None:
         return None
 
 
-def typed_value(text: str) -> Any:
-    """An untyped value (XML families): the trimmed text decoded as JSON if it is JSON, else the text."""
-    trimmed = text.strip()
+class Untyped(str):
+    """An argument written as raw text (XML families): `type_arguments` types it by the tool's schema."""
+
+    __slots__ = ()
+
+
+def untyped(text: str) -> Untyped:
+    """A raw value less the one newline a template writes on each side of it (other whitespace is data)."""
+    if text.startswith("\n"):
+        text = text[1:]
+    if text.endswith("\n"):
+        text = text[:-1]
+    return Untyped(text)
+
+
+_NOT_DECODED = object()
+_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+}
+
+
+def _schema_types(schema: Any) -> set[str]:
+    """The JSON types a schema allows (`type`, `anyOf`/`oneOf` branches, `enum` values); empty: any."""
+    if not isinstance(schema, Mapping):
+        return set()
+    kind = schema.get("type")
+    types = (
+        {kind}
+        if isinstance(kind, str)
+        else {k for k in kind if isinstance(k, str)}
+        if isinstance(kind, list)
+        else set()
+    )
+    for key in ("anyOf", "oneOf"):
+        for branch in schema.get(key) or ():
+            types |= _schema_types(branch)
+    for value in schema.get("enum") or ():
+        types |= {name for name, test in _JSON_TYPES.items() if test(value)}
+    return types
+
+
+def _decoded(text: str) -> Any:
+    """The text as a JSON value, or a Python literal (`True`, `None`, a dict or list), or `_NOT_DECODED`."""
     try:
-        return json.loads(trimmed)
+        return json.loads(text)
     except (ValueError, RecursionError):
-        return trimmed
+        pass
+    if text in _NAMES:
+        return _NAMES[text]
+    if text[:1] in ("{", "["):
+        try:
+            return _python_literal(text)
+        except ValueError:
+            pass
+    return _NOT_DECODED
+
+
+def typed_value(text: str, schema: Any = None) -> Any:
+    """An untyped value typed by its schema: a string where the schema allows only strings, else the text
+    decoded (JSON or a Python literal) when that gives an allowed type, else the text. Without a schema,
+    the decoded value if the text decodes at all (llama.cpp's rule)."""
+    types = _schema_types(schema)
+    if types == {"string"}:
+        return str(text)
+    value = _decoded(text.strip())
+    if value is not _NOT_DECODED and (not types or any(_JSON_TYPES[t](value) for t in types if t in _JSON_TYPES)):
+        return value
+    return str(text)
+
+
+def type_arguments(call: ToolCall, schemas: Mapping[str, Mapping[str, Any]]) -> ToolCall:
+    """`call` with its untyped arguments typed by the schema of the tool it names (guessed without one)."""
+    if not any(isinstance(v, Untyped) for v in call.arguments.values()):
+        return call
+    schema = schemas.get(call.name)
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    props: Mapping[str, Any] = properties if isinstance(properties, Mapping) else {}
+    args = {k: typed_value(v, props.get(k)) if isinstance(v, Untyped) else v for k, v in call.arguments.items()}
+    return ToolCall(id=call.id, name=call.name, arguments=args)
 
 
 def render_untyped(value: Any) -> str:

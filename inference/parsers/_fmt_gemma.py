@@ -169,7 +169,10 @@ def _spec(
             f"{gemma_value(call.arguments, escape)}{closer}"
         )
 
-    body = RawBody(build=build, expect=("call:",), close=(closer,), stop=end_tokens)
+    def whole(body: str) -> bool:  # the arguments' braces closed, and no escaped string left open
+        return body.rstrip().endswith("}") and body.count(escape) % 2 == 0
+
+    body = RawBody(build=build, expect=("call:",), close=(closer,), stop=end_tokens, whole=whole, unclosed_ok=True)
     openers = [Opener(marker=opener, reader=body)]
     if bare:  # vLLM's fallback: a reply that is just `call:NAME{...}`
         openers.append(Opener(marker="call:", reader=RawBody(build=build, stop=end_tokens), at_start=True))

@@ -1,7 +1,8 @@
 """XML-style formats with untyped values: Qwen3-Coder (and Nemotron-3), Seed-OSS, GLM-4.5 and MiniMax-M2.
 
-Values are raw text: JSON-decoded when the trimmed text is JSON, else kept as the trimmed string
-(llama.cpp's rule). Rendering writes a string raw only when it reads back as the same string.
+Values are raw text less the newline the template writes on each side, typed by the offered tool's
+schema (`type_arguments`; without one, JSON-decoded when the text is JSON). Rendering writes a string raw
+only when it reads back as the same string.
 """
 
 from __future__ import annotations
@@ -10,20 +11,26 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from inference.parsers._decode import make_call, render_untyped, typed_value
+from inference.parsers._decode import Untyped, make_call, render_untyped, untyped
 from inference.parsers._fmt_tagged import CHATML_END, THINK_BLOCK
 from inference.parsers._readers import RawBody
 from inference.parsers._render import THINK, TOOL_RESPONSE, Layout, Template, check_plain, each
 from inference.parsers._spec import FormatSpec, Opener, Reasoning
 from tools import ToolCall
 
-_QWEN_FUNCTION = re.compile(r"<function=([^>\n]+)>(.*?)(?:</function>|$)", re.DOTALL)
-_QWEN_PARAM = re.compile(r"<parameter=([^>\n]+)>(.*?)(?:</parameter>|(?=<parameter=)|$)", re.DOTALL)
-_MINIMAX_INVOKE = re.compile(r"<invoke\s+name=\"([^\"]+)\"\s*>(.*?)(?:</invoke>|$)", re.DOTALL)
-_MINIMAX_PARAM = re.compile(r"<parameter\s+name=\"([^\"]+)\"\s*>(.*?)(?:</parameter>|(?=<parameter)|$)", re.DOTALL)
-_GLM_CALL = re.compile(r"\s*([^\s<>]+)\s*((?:<arg_key>.*?</arg_key>\s*<arg_value>.*?</arg_value>\s*)*)", re.DOTALL)
+# A closing tag ends a value or a call only where the next tag of the format follows it: the same text
+# inside a value (a file that documents the format) is part of the value.
+_QWEN_FUNCTION = re.compile(r"<function=([^>\n]+)>(.*?)(?:</function>\s*(?=<function=|</tool_call>|\Z)|\Z)", re.DOTALL)
+_QWEN_PARAM = re.compile(
+    r"<parameter=([^>\n]+)>(.*?)(?:</parameter>\s*(?=<parameter=|</function>|\Z)|(?=\n<parameter=)|\Z)", re.DOTALL
+)
+_MINIMAX_INVOKE = re.compile(r"<invoke\s+name=\"([^\"]+)\"\s*>(.*?)(?:</invoke>\s*(?=<invoke|\Z)|\Z)", re.DOTALL)
+_MINIMAX_PARAM = re.compile(
+    r"<parameter\s+name=\"([^\"]+)\"\s*>(.*?)(?:</parameter>\s*(?=<parameter|\Z)|(?=\n<parameter)|\Z)", re.DOTALL
+)
+_GLM_CALL = re.compile(r"\s*([^\s<>]+)\s*(<arg_key>.*)?", re.DOTALL)
 _GLM_NAME_FORBIDDEN = "<> \t\n"
-_GLM_ARG = re.compile(r"<arg_key>(.*?)</arg_key>\s*<arg_value>(.*?)</arg_value>", re.DOTALL)
+_GLM_ARG = re.compile(r"<arg_key>(.*?)</arg_key>\s*<arg_value>(.*?)(?:</arg_value>\s*(?=<arg_key>|\Z)|\Z)", re.DOTALL)
 
 
 def _calls_from_blocks(text: str, block: re.Pattern[str], param: re.Pattern[str]) -> list[ToolCall] | None:
@@ -38,8 +45,18 @@ def _calls_from_blocks(text: str, block: re.Pattern[str], param: re.Pattern[str]
     return calls or None
 
 
-def _typed_args(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    return {key: typed_value(value) for key, value in pairs}
+def _typed_args(pairs: Iterable[tuple[str, str]], *, padded: bool = True) -> dict[str, Any]:
+    """Raw values, typed later by the tool's schema (`type_arguments`). `padded`: the template writes a
+    newline on each side of a value (Qwen), which is not part of it; GLM writes values bare."""
+    return {key: untyped(value) if padded else Untyped(value) for key, value in pairs}
+
+
+def _ends_with(closer: str) -> Callable[[str], bool]:
+    return lambda body: body.rstrip().endswith(closer)
+
+
+def _glm_whole(body: str) -> bool:
+    return "<arg_key>" not in body or body.rstrip().endswith("</arg_value>")
 
 
 def _qwen_build(text: str) -> list[ToolCall] | None:
@@ -72,7 +89,14 @@ def _xml_spec(
     end_tokens: tuple[str, ...],
     tool_result: Callable[[ToolCall, str], str],
 ) -> FormatSpec:
-    body = RawBody(build=_qwen_build, expect=("<function=",), close=(closer,), stop=end_tokens)
+    body = RawBody(
+        build=_qwen_build,
+        expect=("<function=",),
+        close=(closer,),
+        stop=end_tokens,
+        whole=_ends_with("</function>"),
+        unclosed_ok=True,
+    )
     return FormatSpec(
         name=name,
         openers=(
@@ -116,7 +140,7 @@ def _glm_build(text: str) -> list[ToolCall] | None:
     m = _GLM_CALL.fullmatch(text)
     if m is None:
         return None
-    call = make_call(m.group(1), _typed_args(_GLM_ARG.findall(m.group(2))))
+    call = make_call(m.group(1), _typed_args(_GLM_ARG.findall(m.group(2) or ""), padded=False))
     return None if call is None else [call]
 
 
@@ -128,7 +152,9 @@ def _glm_call(call: ToolCall) -> str:
 
 GLM45 = FormatSpec(
     name="glm45",
-    openers=(Opener(marker="<tool_call>", reader=RawBody(build=_glm_build, close=("</tool_call>",))),),
+    openers=(
+        Opener(marker="<tool_call>", reader=RawBody(build=_glm_build, close=("</tool_call>",), whole=_glm_whole)),
+    ),
     reasoning=(THINK_BLOCK,),
     end_tokens=("<|user|>", "<|observation|>", "<|endoftext|>"),
     drop=("</tool_call>",),
@@ -151,7 +177,13 @@ MINIMAX_M2 = FormatSpec(
     openers=(
         Opener(
             marker="<minimax:tool_call>",
-            reader=RawBody(build=_minimax_build, expect=("<invoke",), close=("</minimax:tool_call>",)),
+            reader=RawBody(
+                build=_minimax_build,
+                expect=("<invoke",),
+                close=("</minimax:tool_call>",),
+                whole=_ends_with("</invoke>"),
+                unclosed_ok=True,
+            ),
         ),
     ),
     reasoning=(THINK_BLOCK,),

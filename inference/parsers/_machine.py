@@ -6,11 +6,13 @@ scanned once; only a short tail that could still become a marker is held back be
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from inference._types import Delta, ReasoningDelta, TextDelta, ToolCallDelta
+from inference.parsers._decode import type_arguments
 from inference.parsers._scan import partial_prefix, skip_ws
-from inference.parsers._spec import BodyReader, Done, Opener, Reasoning, Reject, Switch
+from inference.parsers._spec import BodyReader, Cut, Done, Opener, Reasoning, Reject, Switch
 from inference.parsers._tables import (
     DROP,
     ENDCODE,
@@ -77,10 +79,20 @@ class FormatStream:
         "_closed",
         "_gate",
         "_held",
+        "_cut",
+        "_schemas",
     )
 
-    def __init__(self, tables: Tables, *, thinking_open: bool = False, collect: bool = True) -> None:
+    def __init__(
+        self,
+        tables: Tables,
+        *,
+        thinking_open: bool = False,
+        collect: bool = True,
+        schemas: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self._t = tables
+        self._schemas = schemas or {}
         self._collect = collect
         self._buf = ""
         self._out: list[Delta] = []
@@ -102,6 +114,7 @@ class FormatStream:
         self._fast: Callable[[str], bool] | None = None
         self._gate: Callable[[str], object] | None = None
         self._held: list[str] = []
+        self._cut: str | None = None
         if thinking_open and tables.spec.reasoning:
             self._to_reasoning(tables.spec.reasoning[0])
         else:
@@ -176,7 +189,10 @@ class FormatStream:
     def finish(self) -> ParsedTurn:
         self.close()
         return ParsedTurn(
-            content=self._content.value(), reasoning=self._reasoning.value(), tool_calls=list(self._calls)
+            content=self._content.value(),
+            reasoning=self._reasoning.value(),
+            tool_calls=list(self._calls),
+            cut=self._cut,
         )
 
     # -- modes -----------------------------------------------------------------------------------
@@ -364,13 +380,18 @@ class FormatStream:
             if outcome.content:
                 self._emit(outcome.content)
             self._fresh = False
+        elif isinstance(outcome, Cut) and self._opener_text:
+            # The output ended inside a call: it is reported (`cut`), never run and never shown as text.
+            self._cut = self._opener_text + reader.raw()
+            self._to_content()
+            self._fresh = False
         elif isinstance(outcome, Switch):
             if outcome.reasoning is not None:
                 self._to_reasoning(outcome.reasoning)
             else:
                 self._to_content()
         else:
-            self._reject(reader, outcome, origin, block)
+            self._reject(reader, outcome if isinstance(outcome, Reject) else Reject(), origin, block)
         return pos, True
 
     def _reject(self, reader: BodyReader, outcome: Reject, origin: int, block: Reasoning | None) -> None:
@@ -389,6 +410,7 @@ class FormatStream:
             self._to_code(_FENCE_MARK)
 
     def _add_call(self, call: ToolCall) -> None:
+        call = type_arguments(call, self._schemas)
         if self._collect:
             self._out.append(ToolCallDelta(index=len(self._calls), call=call))
         self._calls.append(call)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from inference.parsers._scan import MarkerSet, ValueScanner, partial_prefix, skip_ws, ws_settles
-from inference.parsers._spec import Done, Outcome, Reject
+from inference.parsers._spec import Cut, Done, Outcome, Reject
 from tools import ToolCall
 
 Built = list[ToolCall] | Done | None
@@ -66,7 +66,6 @@ class JsonReader:
         "_ci",
         "_fenced",
         "_fence_closed",
-        "_heal",
     )
 
     def __init__(self, body: JsonBody) -> None:
@@ -79,7 +78,6 @@ class JsonReader:
         self._match: re.Match[str] | None = None
         self._ci = 0
         self._fenced = self._fence_closed = False
-        self._heal = ""
 
     def raw(self) -> str:
         return "".join(self._parts)
@@ -149,6 +147,8 @@ class JsonReader:
         until = b.header_until or "{"
         idx = buf.find(until, pos, pos + b.max_header + len(until))
         if idx < 0:
+            if final and skip_ws(buf, pos) == len(buf):
+                return pos, Cut(), False
             if final or len(buf) - pos >= b.max_header + len(until):
                 return pos, Reject(code=self._fenced), False
             return pos, None, False
@@ -185,7 +185,7 @@ class JsonReader:
             self._state = _IN
             return q, None, True
         if not self._spans:
-            return pos, Reject(code=self._fenced), False
+            return pos, (Cut() if q >= len(buf) and final else Reject(code=self._fenced)), False
         self._state = _CLOSE
         return pos, None, True
 
@@ -193,15 +193,9 @@ class JsonReader:
         end = self._scan.scan(buf, pos)
         if end is None:
             self._take(buf[pos:])
-            if not final:
-                return len(buf), None, False
-            heal = self._scan.healing()
-            if heal is None or self.raw().rstrip()[-1:] not in ("}", "]", ")"):
-                return len(buf), Reject(code=self._fenced), False
-            self._heal = heal
-            end = len(buf)
-        else:
-            self._take(buf[pos:end])
+            # The output ended inside the value: a call cut off is never repaired into one.
+            return len(buf), (Cut() if final else None), False
+        self._take(buf[pos:end])
         self._spans.append(self._size)
         self._state = _POST if self._b.multi else _CLOSE
         return end, None, True
@@ -239,8 +233,6 @@ class JsonReader:
         raw = self.raw()
         spans = self._spans
         texts = [raw[spans[i] : spans[i + 1]] for i in range(0, len(spans), 2)]
-        if self._heal:
-            texts[-1] += self._heal
         built = self._b.build(texts, self._match)
         if isinstance(built, Done):
             return built
@@ -271,6 +263,12 @@ class RawBody:
     expect: tuple[str, ...] = ()
     """The body must begin, after whitespace, with one of these (else it is prose naming the opener)."""
     keep_opener: bool = False
+    whole: Callable[[str], bool] | None = None
+    """Whether the body read so far holds its inner closers (Qwen's `</function>`): only then does a closing
+    marker end it (an earlier one is text inside a value), and only then may the turn end without one.
+    None: the first closing marker ends the body, and a turn that ends before it cuts the call off."""
+    unclosed_ok: bool = False
+    """A whole body may end the turn without its closing marker (Qwen stops after `</function>`)."""
 
     def __call__(self, opener: str) -> RawReader:
         return RawReader(self, opener)
@@ -316,24 +314,52 @@ class RawReader(Collector):
 
     def step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None]:
         if not self._checked:
-            found, wait = partial_prefix(buf, skip_ws(buf, pos), self._b.expect)
+            q = skip_ws(buf, pos)
+            found, wait = partial_prefix(buf, q, self._b.expect)
             if found is None:
+                if final and q == len(buf):
+                    return pos, Cut()
                 return pos, (None if wait and not final else Reject())
             self._checked = True
         markers = self._markers
-        m = markers.find(buf, pos)
-        if m is None:
-            cut = len(buf) if final else markers.tail(buf, pos)
-            self._take(buf[pos:cut])
-            return cut, (self._done() if final else None)
-        if not final and markers.must_wait(buf, m.start()):
+        while True:
+            m = markers.find(buf, pos)
+            if m is None:
+                cut = len(buf) if final else markers.tail(buf, pos)
+                self._take(buf[pos:cut])
+                return cut, (self._ended() if final else None)
+            if not final and markers.must_wait(buf, m.start()):
+                self._take(buf[pos : m.start()])
+                return m.start(), None
             self._take(buf[pos : m.start()])
-            return m.start(), None
-        self._take(buf[pos : m.start()])
-        if not markers.actions[m.group()]:
-            return m.start(), self._done()
-        self._take(m.group(), keep=False)
-        return m.end(), self._done()
+            if not markers.actions[m.group()]:
+                return m.start(), self._ended()
+            if self._whole():
+                self._take(m.group(), keep=False)
+                return m.end(), self._done()
+            self._take(m.group())  # a closing marker inside a value (the call's own closers are not all there)
+            pos = m.end()
+
+    def _whole(self) -> bool:
+        whole = self._b.whole
+        return whole is None or whole("".join(self._kept))
+
+    def _ended(self) -> Outcome:
+        """The turn ended before the closing marker: a body without one, or whole, or ending in a closing
+        marker that a value seemed to hold, is read; else a body that began as a call (`expect`), or reads
+        as one, is cut off; any other is text."""
+        b = self._b
+        body = "".join(self._kept).rstrip()
+        closer = next((c for c in b.close if body.endswith(c)), None)
+        if closer is not None:
+            self._kept = [body[: -len(closer)]]
+            return self._done()
+        if not b.close or (b.whole is not None and b.unclosed_ok and self._whole()):
+            return self._done()
+        if b.expect:
+            return Cut()
+        done = self._done()
+        return Cut() if isinstance(done, Done) else done
 
     def _done(self) -> Outcome:
         text = (self._opener if self._b.keep_opener else "") + "".join(self._kept)

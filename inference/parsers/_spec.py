@@ -42,13 +42,18 @@ class Reject:
 
 
 @dataclass(frozen=True, slots=True)
+class Cut:
+    """The output ended inside the body (max_tokens, a missing closing brace or tag): no call, and no text."""
+
+
+@dataclass(frozen=True, slots=True)
 class Switch:
     """The opener began a message header that routes to reasoning (`reasoning`) or content (None)."""
 
     reasoning: Reasoning | None = None
 
 
-Outcome = Done | Reject | Switch
+Outcome = Done | Reject | Cut | Switch
 
 
 class BodyReader(Protocol):

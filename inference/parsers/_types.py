@@ -23,6 +23,9 @@ class ParsedTurn:
     content: str | None = None
     reasoning: str | None = None
     tool_calls: list[ToolCall] = field(default_factory=list)
+    cut: str | None = None
+    """The raw text of a call the output ended inside (cut off by max_tokens, or never closed): it is
+    neither a call (it must never run) nor content."""
 
 
 @runtime_checkable
