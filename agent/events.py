@@ -111,6 +111,16 @@ class ToolCallFinished:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallCutOff:
+    """The model's turn ended inside a tool call (max_tokens, or the call was never closed): the call is
+    not run. `text` is what the model wrote of it."""
+
+    round: int
+    text: str
+    type: Literal["tool_call_cut_off"] = "tool_call_cut_off"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FinalAnswer:
     text: str
     type: Literal["final_answer"] = "final_answer"
@@ -128,6 +138,7 @@ Event = (
     | Reasoning
     | ModelTurn
     | ToolCallStarted
+    | ToolCallCutOff
     | ToolProgress
     | ToolCallFinished
     | ServerStatusChanged

@@ -23,6 +23,7 @@ from agent.events import (
     RunStarted,
     ServerStatusChanged,
     Token,
+    ToolCallCutOff,
     ToolCallRecord,
 )
 from agent.options import AgentOptions
@@ -134,6 +135,8 @@ class Agent:
             message = response.message
             history.append(message)
             await emit(ModelTurn(round=round_no, message=message, usage=response.usage))
+            if response.cut_call is not None:  # never run; a turn with nothing else asks for a shorter reply
+                await emit(ToolCallCutOff(round=round_no, text=response.cut_call))
             if response.finish_reason == "length" and not message.content and not message.tool_calls and not last:
                 history.append(Message(role="user", content=_CUT_OFF))
                 continue

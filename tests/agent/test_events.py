@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from agent import Agent
-from agent.events import Event, ServerStatusChanged, Token, ToolProgress
-from inference import SamplingParams
+from agent.events import Event, ModelTurn, ServerStatusChanged, Token, ToolCallCutOff, ToolProgress
+from inference import ChatResponse, Message, SamplingParams, Usage
 from inference.llama_cpp_backend import LlamaCppBackend
 from inference.scripted import ScriptedBackend, assistant
 from mcp_client import McpClientConfig, MCPClientManager
 from tests.mcp_client._configs import server_config
-from tools import ToolCall
+from tools import FunctionToolset, ToolCall, tool
 
 
 async def _kinds_and_events(agent: Agent, prompt: str) -> list[Event]:
@@ -51,3 +51,40 @@ async def test_tokens_add_up_to_the_answer(backend: LlamaCppBackend) -> None:
     text = "".join(e.text for e in events if isinstance(e, Token))
     result = events[-1].result  # type: ignore[union-attr]
     assert text.strip() == result.answer and len([e for e in events if isinstance(e, Token)]) >= 1
+
+
+WRITTEN: list[str] = []
+
+
+@tool
+def write_file(path: str, content: str) -> str:
+    """Write a file."""
+    WRITTEN.append(content)
+    return "written"
+
+
+async def test_a_cut_off_call_is_an_event_and_never_runs() -> None:
+    cut = '<tool_call>\n{"name": "write_file", "arguments": {"path": "/tmp/build.sh", "content": "rm -rf /'
+    turn = ChatResponse(
+        message=Message(role="assistant"), finish_reason="length", usage=Usage(), raw_text=cut, cut_call=cut
+    )
+    backend = ScriptedBackend([turn, assistant("done")])
+    WRITTEN.clear()
+    events = await _kinds_and_events(Agent(backend, FunctionToolset([write_file])), "write the script")
+    cut_offs = [e for e in events if isinstance(e, ToolCallCutOff)]
+    assert [(e.round, e.text) for e in cut_offs] == [(1, cut)]
+    assert "tool_call_started" not in [e.type for e in events] and WRITTEN == []
+    result = events[-1].result  # type: ignore[union-attr]
+    assert result.answer == "done" and "cut off" in (result.messages[-2].content or "")
+
+
+async def test_the_model_cut_off_by_max_tokens_runs_no_call(backend: LlamaCppBackend) -> None:
+    from agent import AgentOptions
+
+    options = AgentOptions(sampling=SamplingParams(max_tokens=6), tool_choice="required", max_rounds=2)
+    WRITTEN.clear()
+    events = await _kinds_and_events(Agent(backend, FunctionToolset([write_file]), options), "Write hello to a.txt")
+    first = next(e for e in events if isinstance(e, ModelTurn))
+    assert first.message.tool_calls == () and first.message.content is None
+    assert [e.round for e in events if isinstance(e, ToolCallCutOff)] == [1]
+    assert "tool_call_started" not in [e.type for e in events] and WRITTEN == []
