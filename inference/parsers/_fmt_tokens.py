@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from inference.parsers._decode import decode_all, make_call
 from inference.parsers._fmt_bare import LLAMA3_END
@@ -37,8 +38,17 @@ _R1_HEADER = re.compile(
 _V31_HEADER = re.compile(r"\s*(?:<｜tool▁call▁begin｜>)?\s*(?P<name>[^\s<>{}]+)\s*<｜tool▁sep｜>\s*")
 
 
+_DS_CALL_BEGIN = "<｜tool▁call▁begin｜>"
+
+
 def _deepseek_openers(body: JsonBody) -> tuple[Opener, ...]:
-    return tuple(Opener(marker=m, reader=body) for m in _DS_OPENERS)
+    """After the model's own calls-section token each call needs its call-begin token (a section without
+    one holds no well-formed call, as vLLM's tests say); the misspelt section openers some distilled
+    models write are read as llama.cpp does, with the call-begin optional."""
+    assert body.header is not None
+    optional = f"(?:{_DS_CALL_BEGIN})?"
+    strict = replace(body, header=re.compile(body.header.pattern.replace(optional, _DS_CALL_BEGIN, 1)))
+    return tuple(Opener(marker=m, reader=strict if m == _DS_CALLS_BEGIN else body) for m in _DS_OPENERS)
 
 
 def _r1_call(call: ToolCall) -> str:
@@ -89,8 +99,9 @@ DEEPSEEK_V3_1 = FormatSpec(
 
 # -- Kimi K2 ---------------------------------------------------------------------------------------
 
+# Text a model writes between the section opener and its first call is noise, not part of the call.
 _KIMI_HEADER = re.compile(
-    r"\s*(?:<\|tool_call_begin\|>)?\s*(?P<id>(?:functions\.)?(?P<name>[^\s<>:{}]+?)(?::\d+)?)\s*"
+    r"(?:[^<{]*<\|tool_call_begin\|>)?\s*(?P<id>(?:functions\.)?(?P<name>[^\s<>:{}]+?)(?::\d+)?)\s*"
     r"<\|tool_call_argument_begin\|>\s*"
 )
 
@@ -117,7 +128,14 @@ def _kimi_calls(calls: Sequence[ToolCall]) -> str:
     return "<|tool_calls_section_begin|>" + body + "<|tool_calls_section_end|>"
 
 
-_KIMI_BODY = JsonBody(build=_kimi_build, header=_KIMI_HEADER, starts="{", fence=False, close=("<|tool_call_end|>",))
+_KIMI_BODY = JsonBody(
+    build=_kimi_build,
+    header=_KIMI_HEADER,
+    starts="{",
+    fence=False,
+    close=("<|tool_call_end|>",),
+    empty=("<|tool_calls_section_end|>",),
+)
 
 KIMI_K2 = FormatSpec(
     name="kimi_k2",

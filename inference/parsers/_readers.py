@@ -44,6 +44,9 @@ class JsonBody:
     route: Callable[[re.Match[str]], Outcome | None] | None = None
     """Decides from the header whether this is a call at all (harmony channels)."""
     max_header: int = 512
+    empty: tuple[str, ...] = ()
+    """Closing literals that may follow the opener at once: an empty body, which holds no call (Kimi's
+    empty tool-call section)."""
 
     def __call__(self, opener: str) -> JsonReader:
         return JsonReader(self)
@@ -137,6 +140,14 @@ class JsonReader:
         # Nothing is consumed until the header is decided, so a rejected header is scanned again as
         # text, the same whatever the chunking (the wait is bounded by max_header).
         b = self._b
+        if b.empty:
+            q = skip_ws(buf, pos)
+            found, wait = partial_prefix(buf, q, b.empty)
+            if found is not None:
+                self._take(buf[pos : q + len(found)])
+                return q + len(found), Done([]), False
+            if (wait or q == len(buf)) and not final:
+                return pos, None, False
         if b.header_optional:
             q = skip_ws(buf, pos)
             if q == len(buf) and not final:

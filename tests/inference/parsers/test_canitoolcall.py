@@ -35,9 +35,6 @@ PENDING = {
         "issue 16, harmony part (recipient in the role header, markers in reasoning): another branch",
     ),
     "mistral/vllm-v11-think-text": "issue 16, Magistral-2506's <think>: another branch",
-    "deepseek/vllm-v3-malformed-missing-call-tokens": "DeepSeek V3 calls section without its call markers: not yet",
-    "kimi/k2i-vllm-noise-between-markers": "Kimi K2 noise inside the calls section: not yet",
-    "kimi/k2i-vllm-empty-tool-section": "Kimi K2 empty calls section leaks its opener: not yet",
 }
 """Fixtures that fail today, each with the work that fixes it (strict: a fix makes the entry fail)."""
 
