@@ -1,8 +1,8 @@
 """Tool-call and reasoning parsers for local models' raw output, one-shot and streaming, and the
 inverse rendering.
 
-    parser = get_parser(detect_format(template, metadata), thinking_open=prompt.endswith("<think>\\n"))
-    turn = parser.parse(text)                     # ParsedTurn(content, reasoning, tool_calls)
+    parser = get_parser(detect_format(template, metadata), tools=tools).following(prompt)
+    turn = parser.parse(text)                     # ParsedTurn(content, reasoning, tool_calls, cut)
     stream = parser.stream()
     for chunk in chunks:
         for delta in stream.feed(chunk): ...      # TextDelta | ReasoningDelta | ToolCallDelta (inference's)
@@ -10,8 +10,9 @@ inverse rendering.
     turn = stream.finish()                        # the same turn `parse` gives for the whole text
 
 Conventions: content and reasoning are stripped (None when blank; reasoning blocks joined by a
-newline); end-of-turn tokens never reach content; a call is reported once it is complete (a call cut
-off at the end of output is text, not a call); ids the model wrote are kept, missing ones are
+newline); end-of-turn tokens never reach content; a call is reported once it is complete (a call the
+output ends inside is `cut`: neither a call nor content); untyped values (XML families) are typed by
+the offered tool's schema; ids the model wrote are kept, missing ones are
 `tools.new_call_id()`; `render(turn)` writes a turn back so that `parse(render(turn)) == turn`
 (ids compared only where the format writes them).
 """

@@ -106,12 +106,24 @@ def args_object(value: Any) -> dict[str, Any] | None:
     return None
 
 
+_PLACEHOLDER = re.compile(
+    r"(?:[A-Z]+_)*(?:NAME|FUNCTION|TOOL|PARAM|ARG)(?:_[A-Z0-9]+)*|(?:func|function|tool|param)s?_name\d*"
+)
+
+
+def placeholder(name: str) -> bool:
+    """A name that documents the call syntax (`FUNCTION_NAME`, `PARAM_NAME`, `func_name1`), not a tool's."""
+    return _PLACEHOLDER.fullmatch(name.strip()) is not None
+
+
 def make_call(name: Any, arguments: Any, call_id: Any = None) -> ToolCall | None:
-    """A ToolCall when name and arguments are usable; the model's id is kept, a missing one generated."""
-    if not isinstance(name, str) or not name.strip():
+    """A ToolCall when name and arguments are usable; the model's id is kept, a missing one generated.
+
+    Prose that explains the call syntax with placeholder names is no call."""
+    if not isinstance(name, str) or not name.strip() or placeholder(name):
         return None
     args = args_object(arguments)
-    if args is None:
+    if args is None or any(placeholder(key) for key in args):
         return None
     if isinstance(call_id, int) and not isinstance(call_id, bool):
         call_id = str(call_id)
@@ -302,6 +314,8 @@ def _call(node: ast.expr, strip_suffix: str) -> ToolCall:
     name = _dotted(node.func)
     if strip_suffix and name.endswith(strip_suffix):
         name = name[: -len(strip_suffix)]
+    if placeholder(name) or any(placeholder(k.arg or "") for k in node.keywords):
+        raise ValueError("a placeholder name documents the syntax")
     args: dict[str, Any] = {}
     for keyword in node.keywords:
         if keyword.arg is None:

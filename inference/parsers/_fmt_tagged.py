@@ -41,12 +41,20 @@ def _hermes_call(call: ToolCall) -> str:
     return "<tool_call>\n" + dump(call_object(call)) + "\n</tool_call>"
 
 
+# Calls Qwen/Hermes models write without their tags: a fenced ```json block after a sentence, or a bare
+# object as the whole reply (right after the reasoning). Only `{"name", "arguments"}` objects that name
+# offered tools count: a documented example without tools stays text.
+_BARE_CALL = JsonBody(build=openai_build, multi=True, fence=False)
+
 HERMES = FormatSpec(
     name="hermes",
-    openers=openers({"<tool_call>": _TOOL_CALL, "<function=": _FUNCTION_TAG}),
+    openers=(
+        *openers({"<tool_call>": _TOOL_CALL, "<function=": _FUNCTION_TAG}),
+        *openers({"": JsonBody(build=openai_build, starts="{", fence=False)}, at_start=True, offered_only=True),
+    ),
+    fenced_json=_BARE_CALL,
     reasoning=(THINK_BLOCK,),
     end_tokens=CHATML_END,
-    drop=("</tool_call>",),
     render=Layout(think=THINK, calls=each(_hermes_call)),
     tool_result=TOOL_RESPONSE,
 )

@@ -108,7 +108,7 @@ def _xml_spec(
         ),
         reasoning=(reasoning,),
         end_tokens=end_tokens,
-        drop=(closer,),
+        drop=(closer,),  # after a bare `<function=...>...</function>` call (Qwen3-Coder without its opener)
         render=_xml_layout(think, opener, closer),
         tool_result=tool_result,
     )
@@ -157,7 +157,6 @@ GLM45 = FormatSpec(
     ),
     reasoning=(THINK_BLOCK,),
     end_tokens=("<|user|>", "<|observation|>", "<|endoftext|>"),
-    drop=("</tool_call>",),
     render=Layout(think=THINK, calls=each(_glm_call)),
     tool_result=Template("<tool_response>\n{content}\n</tool_response>"),
 )
@@ -188,7 +187,6 @@ MINIMAX_M2 = FormatSpec(
     ),
     reasoning=(THINK_BLOCK,),
     end_tokens=("[e~[",),
-    drop=("</minimax:tool_call>",),
     render=Layout(
         think=THINK,
         calls=lambda calls: "<minimax:tool_call>\n" + each(_minimax_invoke)(calls) + "\n</minimax:tool_call>",

@@ -81,6 +81,7 @@ class FormatStream:
         "_held",
         "_cut",
         "_schemas",
+        "_opener",
     )
 
     def __init__(
@@ -103,6 +104,7 @@ class FormatStream:
         self._reader: BodyReader | None = None
         self._origin: tuple[int, Reasoning | None] = (_CONTENT, None)
         self._opener_text = ""
+        self._opener: Opener | None = None
         self._fresh = True
         self._start_spent = False
         self._fence_pending = False
@@ -236,6 +238,7 @@ class FormatStream:
         self._reader = opener.reader(marker)
         self._origin = (self._mode, self._block)
         self._opener_text = marker
+        self._opener = opener
         self._mode = _BODY
 
     def _emit(self, text: str) -> None:
@@ -359,6 +362,12 @@ class FormatStream:
                 return q + len(found), True
             if (wait or q == len(buf)) and not final:
                 return start, False
+            fenced = self._t.fenced_json
+            json_block = nl >= 0 and buf[q : q + 1] in ("{", "[") and buf[start + 3 : nl].strip() in ("", "json")
+            if fenced is not None and json_block:
+                self._fence_pending = True
+                self._open(fenced, buf[start:q])
+                return q, True
         self._emit(_FENCE_MARK)
         self._to_code(_FENCE_MARK)
         return start + len(_FENCE_MARK), True
@@ -373,6 +382,10 @@ class FormatStream:
             outcome = Reject()
         self._reader = None
         origin, block = self._origin
+        opener = self._opener
+        if isinstance(outcome, Done) and opener is not None and opener.offered_only:
+            if not outcome.calls or any(call.name not in self._schemas for call in outcome.calls):
+                outcome = Reject()
         if isinstance(outcome, Done):
             for call in outcome.calls:
                 self._add_call(call)
@@ -406,7 +419,8 @@ class FormatStream:
             self._to_content()
             self._fresh = False
         self._emit(raw)
-        if outcome.code:
+        if outcome.code or self._opener_text.startswith(_FENCE_MARK):
+            self._fence_pending = False  # not a call: the fence opened a code block
             self._to_code(_FENCE_MARK)
 
     def _add_call(self, call: ToolCall) -> None:

@@ -95,11 +95,19 @@ class Opener:
     at_start: bool = False
     """Only at the start of the message (whole-message formats: `{`, `[`, a fence); the marker itself is
     left for the reader to read. The empty marker means "try the reader at the start"."""
+    offered_only: bool = False
+    """Its calls count only when each names an offered tool (lenient readings of untagged JSON); else the
+    text stays text."""
 
 
-def openers(readers: Mapping[str, ReaderFactory], *, at_start: bool = False) -> tuple[Opener, ...]:
+def openers(
+    readers: Mapping[str, ReaderFactory], *, at_start: bool = False, offered_only: bool = False
+) -> tuple[Opener, ...]:
     """Openers from `{marker: reader}`."""
-    return tuple(Opener(marker=marker, reader=reader, at_start=at_start) for marker, reader in readers.items())
+    return tuple(
+        Opener(marker=marker, reader=reader, at_start=at_start, offered_only=offered_only)
+        for marker, reader in readers.items()
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,3 +127,6 @@ class FormatSpec:
     """Inline code spans and fences shield markers; a fence around a call is stripped."""
     carries_ids: bool = False
     """Whether the format writes call ids (they must round-trip through render and parse)."""
+    fenced_json: ReaderFactory | None = None
+    """Reads a Markdown ```json block that holds no marker as a call (Hermes models write one after a
+    sentence of prose) when it names offered tools; any other block stays a code block."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 
 from inference.parsers._scan import MarkerSet
-from inference.parsers._spec import FormatSpec, Reasoning
+from inference.parsers._spec import FormatSpec, Opener, Reasoning
 
 DROP, THINK, UNTHINK, OPEN, FENCE, TICK, ENDCODE = range(7)
 Action = tuple[int, object]
@@ -77,6 +77,8 @@ class Tables:
                 start.extend((o, (THINK, block)) for o in block.open)
         self.start = sorted(start, key=lambda item: -len(item[0]))
         self.fence_openers = {o.marker: o for o in inline}
+        fenced = spec.fenced_json
+        self.fenced_json = Opener(marker=FENCE_MARK, reader=fenced, offered_only=True) if fenced else None
         self.start_shadow = tuple(m for m, (kind, _) in content.items() if kind not in (FENCE, TICK))
         self.reasoning: dict[Reasoning, MarkerSet[Action]] = {}
         for block in spec.reasoning:

@@ -3,6 +3,7 @@ out as a ToolCallDelta, and none of its markup ever reaches a TextDelta (the age
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -19,9 +20,12 @@ from inference import (
     TextDelta,
     ToolCallDelta,
 )
+from inference._decoder import Decoder
+from inference._turns import TurnFormat
 from inference.llama_cpp_backend import LlamaCppBackend
 from tests.inference._tiny_ggml import write_tiny_llama
 from tests.inference.test_llama_backend import CLOCK
+from tools import ToolSpec
 
 ASK = [Message(role="user", content="What time is it in Tokyo?")]
 # What the scripted GGML model writes: a sentence, then the call, its markers split across tokens.
@@ -87,3 +91,32 @@ async def test_a_call_cut_off_by_the_token_limit_is_neither_text_nor_a_call(tmp_
     assert done.response.raw_text.startswith(" <tool_call>[{")
     assert done.response.finish_reason == "length"
     assert done.response.message == Message(role="assistant")  # the agent asks for a shorter reply
+
+
+def test_the_decoder_reads_what_the_prompt_opened_and_types_by_the_offered_tools() -> None:
+    """What both backends hand the decoder: the rendered prompt (GLM 4.7's ends inside `<think>`) and the tools."""
+    timer = ToolSpec(
+        name="set_timer",
+        input_schema={"type": "object", "properties": {"seconds": {"type": "integer"}, "label": {"type": "string"}}},
+    )
+    pieces = [
+        "Three seconds",
+        ".</th",
+        "ink><tool_call>set_timer<arg_key>seconds</arg_key><arg_value>3</arg_value>",
+        "<arg_key>label</arg_key><arg_value>3</arg_value></tool_call>",
+    ]
+    items: list[object] = []
+    decoder = Decoder(
+        TurnFormat(native=True, parser="glm45"),
+        piece=lambda token: pieces[token].encode(),
+        emit=items.append,
+        prompt="[gMASK]<sop><|user|>\nA timer<|assistant|><think>",
+        tools=[timer],
+    )
+    decoder.run(range(len(pieces)), max_tokens=10, prompt_tokens=1, cached_tokens=0, cancelled=threading.Event())
+    done = items[-1]
+    assert isinstance(done, ResponseDone)
+    message = done.response.message
+    assert (message.reasoning, message.content) == ("Three seconds.", None)
+    assert [(c.name, c.arguments) for c in message.tool_calls] == [("set_timer", {"seconds": 3, "label": "3"})]
+    assert done.response.finish_reason == "tool_calls" and done.response.cut_call is None
