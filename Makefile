@@ -11,8 +11,16 @@ DEMO_QUESTION ?= What is the current time in Asia/Tokyo?
 LLAMA_CPP := llama-cpp-python==0.3.36
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 WHEELS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mcpagent/wheels/$(shell echo '$(LLAMA_CPP) $(LLAMA_CMAKE_ARGS)' | cksum | cut -d' ' -f1)
+# llama.cpp's own `llama-server` (token-id prompts, grammars: the peer of `--engine-backend llama_cpp`), built
+# from the llama.cpp sources that the same llama-cpp-python sdist vendors, with the same flags; cached beside
+# the wheel, so the compile (about LLAMA_SERVER_MINUTES minutes with -j2 on 2 cores) happens once per machine.
+# The tests find it through MCPAGENT_LLAMA_SERVER.
+LLAMA_SERVER_CMAKE_ARGS := $(LLAMA_CMAKE_ARGS) -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF \
+	-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF
+LLAMA_SERVER := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mcpagent/llama-server/$(shell echo '$(LLAMA_CPP) $(LLAMA_SERVER_CMAKE_ARGS)' | cksum | cut -d' ' -f1)/llama-server
+export MCPAGENT_LLAMA_SERVER := $(LLAMA_SERVER)
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench venv clean llama-server
 
 venv: $(STAMP)
 
@@ -33,10 +41,22 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+llama-server: $(LLAMA_SERVER)
+
+$(LLAMA_SERVER): | $(STAMP)
+	@echo "Compiling llama-server from the $(LLAMA_CPP) sources (once per machine)"
+	@rm -rf $(@D).tmp && mkdir -p $(@D).tmp && \
+	$(PY) -m pip download --quiet --no-deps --no-binary :all: -d $(@D).tmp '$(LLAMA_CPP)' && \
+	tar -xzf $(@D).tmp/llama_cpp_python-*.tar.gz -C $(@D).tmp && \
+	cmake -S $(@D).tmp/llama_cpp_python-*/vendor/llama.cpp -B $(@D).tmp/build -DCMAKE_BUILD_TYPE=Release \
+		$(LLAMA_SERVER_CMAKE_ARGS) >$(@D).tmp/cmake.log && \
+	cmake --build $(@D).tmp/build --target llama-server -j $$(nproc) >$(@D).tmp/build.log && \
+	mkdir -p $(@D) && cp $(@D).tmp/build/bin/llama-server $@ && rm -rf $(@D).tmp
+
 demo: venv
 	$(VENV)/bin/mcpagent run "$(DEMO_QUESTION)"
 
-test: venv
+test: venv llama-server
 	$(VENV)/bin/pytest
 
 lint: venv

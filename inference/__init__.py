@@ -7,6 +7,7 @@ ctransformers; the backends are imported lazily here, so code that needs only th
 
 from __future__ import annotations
 
+from inference._decoder import END_OF_TURN
 from inference._prompt import Prepared
 from inference._types import (
     ChatRequest,
@@ -59,6 +60,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "DEFAULT_MODEL",
+    "END_OF_TURN",
     "Backend",
     "CTransformersBackend",
     "ChatRequest",

@@ -133,7 +133,7 @@ class RemoteBackend:
         path = "/v1/chat/completions"
         response = await self._send(path, self._chat_body(request, stream=False), stream=False)
         data = self._decode_json(response.content, path)
-        return parse_completion(data, self._shown(path), request.max_calls_per_turn, self._redact)
+        return parse_completion(data, self.shown(path), request.max_calls_per_turn, self._redact)
 
     @asynccontextmanager
     async def stream(self, request: ChatRequest) -> AsyncIterator[AsyncIterator[StreamItem]]:
@@ -150,7 +150,7 @@ class RemoteBackend:
     async def _stream_items(
         self, response: httpx2.Response, path: str, started: float, max_calls: int
     ) -> AsyncGenerator[StreamItem, None]:
-        url = self._shown(path)
+        url = self.shown(path)
         content_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
         try:
             if content_type != "text/event-stream":
@@ -207,7 +207,7 @@ class RemoteBackend:
         data, path = await self._tokenizer_call("tokenize", bodies)
         tokens = data.get("tokens") if isinstance(data, dict) else None
         if not isinstance(tokens, list) or not all(isinstance(t, int) and not isinstance(t, bool) for t in tokens):
-            raise EngineProtocolError(self._shown(path), "no integer list `tokens` in the tokenize answer")
+            raise EngineProtocolError(self.shown(path), "no integer list `tokens` in the tokenize answer")
         return tokens
 
     async def detokenize(self, tokens: Sequence[int]) -> str:
@@ -222,7 +222,7 @@ class RemoteBackend:
             for key in ("text", "content", "prompt"):  # llama-cpp-python, llama-server, vLLM
                 if isinstance(data.get(key), str):
                     return str(data[key])
-        raise EngineProtocolError(self._shown(path), "no text in the detokenize answer")
+        raise EngineProtocolError(self.shown(path), "no text in the detokenize answer")
 
     async def count_tokens(self, messages: Sequence[Message]) -> int:
         """An estimate of the prompt's size: the engine renders its chat template out of our sight.
@@ -251,7 +251,7 @@ class RemoteBackend:
             except EngineHTTPError as exc:
                 if exc.status_code not in (404, 405):
                     raise
-                tried.append(self._shown(path))
+                tried.append(self.shown(path))
                 continue
             self._tokenizer_route = route
             return self._decode_json(response.content, path), path
@@ -259,8 +259,20 @@ class RemoteBackend:
 
     # -- HTTP ----------------------------------------------------------------------------------------
 
-    def _shown(self, path: str) -> str:
+    @property
+    def root(self) -> str:
+        """The engine's root URL as shown in messages (no user info)."""
+        return self._shown_root
+
+    def shown(self, path: str) -> str:
+        """The URL of `path` as shown in messages."""
         return self._shown_root + path
+
+    async def post_json(self, path: str, body: Mapping[str, Any]) -> Any:
+        """POST `body` to `path` under the engine's root and return the decoded JSON answer, with the same
+        retries and the same EngineError translation as chat requests (for engine-specific routes)."""
+        response = await self._send(path, body, stream=False)
+        return self._decode_json(response.content, path)
 
     def _redact(self, text: str) -> str:
         return text.replace(self._api_key, "***") if self._api_key else text
@@ -284,13 +296,13 @@ class RemoteBackend:
             except httpx2.ConnectTimeout as exc:
                 if last_try:
                     raise self._translate(exc, path) from exc
-                logger.debug("%s: %s; retrying", self._shown(path), _describe(exc))
+                logger.debug("%s: %s; retrying", self.shown(path), _describe(exc))
             except httpx2.ConnectError as exc:
                 # Nothing reached the engine: resending cannot run a generation twice.
                 if last_try:
                     reason = self._redact(_describe(exc))
-                    raise EngineUnreachableError(self._shown(path), reason, attempts=attempts) from exc
-                logger.debug("%s: %s; retrying", self._shown(path), _describe(exc))
+                    raise EngineUnreachableError(self.shown(path), reason, attempts=attempts) from exc
+                logger.debug("%s: %s; retrying", self.shown(path), _describe(exc))
             except httpx2.HTTPError as exc:
                 raise self._translate(exc, path) from exc
             else:
@@ -299,7 +311,7 @@ class RemoteBackend:
                 if response.status_code not in _RETRY_STATUS or last_try:
                     raise await self._status_error(response, path)
                 await response.aclose()
-                logger.debug("%s: HTTP %d; retrying", self._shown(path), response.status_code)
+                logger.debug("%s: HTTP %d; retrying", self.shown(path), response.status_code)
             await anyio.sleep(self._backoff_secs * 2**attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -311,18 +323,18 @@ class RemoteBackend:
         finally:
             await response.aclose()
         message = self._redact(error_message(raw))
-        return EngineHTTPError(self._shown(path), response.status_code, message)
+        return EngineHTTPError(self.shown(path), response.status_code, message)
 
     def _decode_json(self, raw: bytes, path: str) -> Any:
         try:
             return json.loads(raw)
         except ValueError:
             excerpt = raw[:EXCERPT_CHARS].decode("utf-8", "replace")
-            raise EngineProtocolError(self._shown(path), "the body is not JSON", body=self._redact(excerpt)) from None
+            raise EngineProtocolError(self.shown(path), "the body is not JSON", body=self._redact(excerpt)) from None
 
     def _translate(self, exc: httpx2.HTTPError, path: str) -> EngineError:
         """The one place httpx2's errors become ours."""
-        url = self._shown(path)
+        url = self.shown(path)
         reason = self._redact(_describe(exc))
         if isinstance(exc, httpx2.TimeoutException):
             phase = {

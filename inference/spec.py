@@ -18,6 +18,7 @@ from inference.pool import OpenableBackend
 from inference.remote import RemoteBackend
 
 Format = Literal["gguf", "ggml"]
+EngineBackend = Literal["openai", "llama_cpp"]
 _IN_REPO = re.compile(r"^(?P<model>[^:]+):(?P<files>[^:]+)$")
 
 
@@ -60,6 +61,10 @@ class ModelSpec:
     """The engine's API key (never shown in the repr)."""
     timeout_secs: float = 60.0
     """Seconds to wait for the engine before a request fails."""
+    engine_backend: EngineBackend = "openai"
+    """How `url` is used: `openai` sends chat requests to its OpenAI-compatible API (it renders and parses);
+    `llama_cpp` loads `model`'s vocabulary and template here, renders, tokenizes and constrains here, and
+    sends token ids to a llama.cpp server's `/completion` (mistral-common's engine backend)."""
 
     @classmethod
     def parse(cls, text: str) -> ModelSpec:
@@ -75,7 +80,7 @@ class ModelSpec:
 def served_id(spec: ModelSpec) -> str:
     """The id a model is served under: an alias or engine name as given, a file by its name without suffix,
     a directory by its name."""
-    if spec.url is not None:
+    if spec.url is not None and spec.engine_backend == "openai":
         return spec.model
     if spec.filename is not None:
         first = spec.filename if isinstance(spec.filename, str) else spec.filename[0]
@@ -102,9 +107,11 @@ def open_backend(spec: ModelSpec, *, model_id: str | None = None, progress: Prog
         ValueError: a setting the chosen engine cannot honour.
     """
     model_id = model_id or served_id(spec)
-    if spec.url is not None:
+    if spec.url is not None and spec.engine_backend == "openai":
         return _remote(spec, spec.url)
     weights = _weights(spec)
+    if spec.url is not None:
+        return _token_engine(spec, spec.url, weights, model_id, progress)
     if _format(spec, weights) == "ggml":
         return _ctransformers(spec, weights, model_id)
     from inference.llama_cpp_backend import LlamaCppBackend
@@ -128,6 +135,29 @@ def _remote(spec: ModelSpec, url: str) -> OpenableBackend:
         raise ValueError(f"model: name the model that the engine at {url} serves")
     n_ctx = spec.n_ctx or 0
     return RemoteBackend(url, model=spec.model, api_key=spec.api_key, timeout_secs=spec.timeout_secs, n_ctx=n_ctx)
+
+
+def _token_engine(
+    spec: ModelSpec, url: str, weights: str | Path, model_id: str, progress: Progress | None
+) -> OpenableBackend:
+    from inference.llama_cpp_engine import LlamaCppEngineBackend
+
+    if spec.engine_backend != "llama_cpp":
+        raise ValueError(f"engine_backend: {spec.engine_backend!r} is not 'openai' or 'llama_cpp'")
+    if spec.lora_adapter is not None:
+        raise ValueError("lora_adapter: with engine_backend 'llama_cpp' the adapter belongs on the llama.cpp server")
+    return LlamaCppEngineBackend(
+        weights,
+        engine_url=url,
+        timeout_secs=spec.timeout_secs,
+        api_key=spec.api_key,
+        n_ctx=spec.n_ctx or 4096,
+        model_id=model_id,
+        trim_tool_results=spec.trim_tool_results,
+        progress=progress,
+        chat_template=spec.chat_template,
+        chat_format=spec.chat_format,
+    )
 
 
 def _ctransformers(spec: ModelSpec, weights: str | Path, model_id: str) -> OpenableBackend:

@@ -8,6 +8,7 @@ import traceback
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, fields, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -50,6 +51,19 @@ EngineUrl = Annotated[
     str | None,
     typer.Option(help="An OpenAI-compatible engine to use instead of a local model, e.g. http://127.0.0.1:8080/v1."),
 ]
+class EngineBackendChoice(StrEnum):
+    openai = "openai"
+    llama_cpp = "llama_cpp"
+
+
+EngineBackendOption = Annotated[
+    EngineBackendChoice,
+    typer.Option(
+        help="How --engine-url is used: 'openai' sends chat requests to its OpenAI-compatible API; 'llama_cpp' "
+        "loads --model's vocabulary and template here and sends token ids (and the tool-call grammar) to a "
+        "llama.cpp server's /completion.",
+    ),
+]
 Threads = Annotated[int | None, typer.Option(min=1, help="CPU threads (default: the physical cores).")]
 MaxRounds = Annotated[int, typer.Option(min=1, help="Model turns per run at most.")]
 Temperature = Annotated[float, typer.Option(min=0.0, help="Sampling temperature; 0 is greedy.")]
@@ -74,6 +88,8 @@ class Settings:
     max_tokens: int = 256
     chat_format: str | None = None
     engine_timeout: float = 60.0
+    engine_backend: str = "openai"
+    """openai or llama_cpp (how --engine-url is used)."""
     verbose: bool = False
 
     @classmethod
@@ -89,6 +105,10 @@ class Settings:
 
     def model_spec(self) -> ModelSpec:
         """The model that --model, --engine-url, --threads and --chat-format name."""
+        if self.engine_url and str(self.engine_backend) == "llama_cpp":
+            spec = ModelSpec.parse(self.model)
+            return replace(spec, url=self.engine_url, timeout_secs=self.engine_timeout, engine_backend="llama_cpp",
+                           chat_format=self.chat_format)
         if self.engine_url:
             return ModelSpec(model=self.model, url=self.engine_url, timeout_secs=self.engine_timeout)
         return replace(ModelSpec.parse(self.model), threads=self.threads, chat_format=self.chat_format)

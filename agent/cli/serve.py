@@ -10,6 +10,8 @@ from rich.markup import escape
 
 from agent.cli._common import (
     ChatFormat,
+    EngineBackendChoice,
+    EngineBackendOption,
     EngineUrl,
     MaxRounds,
     MaxTokens,
@@ -24,10 +26,13 @@ from agent.cli._common import (
     setup_logging,
     user_errors,
 )
+from agent.completions.conversation import ValidationMode
 from inference import DEFAULT_MODEL
 
 
-async def _serve(settings: Settings, *, host: str, port: int, api_key: str | None) -> None:
+async def _serve(
+    settings: Settings, *, host: str, port: int, api_key: str | None, validation_mode: ValidationMode
+) -> None:
     from agent.server import serve as serve_app
 
     async with open_engine(settings) as engine:
@@ -41,7 +46,15 @@ async def _serve(settings: Settings, *, host: str, port: int, api_key: str | Non
             )
             errors.print("[dim]Ctrl-C stops the server.[/]")
 
-        await serve_app(engine, host=host, port=port, api_key=api_key, on_ready=ready, access_log=settings.verbose)
+        await serve_app(
+            engine,
+            host=host,
+            port=port,
+            api_key=api_key,
+            on_ready=ready,
+            access_log=settings.verbose,
+            validation_mode=validation_mode,
+        )
     errors.print("mcpagent: stopped")
 
 
@@ -61,14 +74,28 @@ def serve(
         typer.Option(envvar="MCPAGENT_API_KEY", help="Require 'Authorization: Bearer KEY' on the /v1 routes."),
     ] = None,
     engine_timeout: Annotated[
-        float, typer.Option(min=0.1, help="Seconds to wait for --engine-url before answering 504.")
+        float,
+        typer.Option(
+            "--engine-timeout", "--timeout", min=0.1, help="Seconds to wait for --engine-url before answering 504."
+        ),
     ] = 60.0,
+    engine_backend: EngineBackendOption = EngineBackendChoice.openai,
+    validation_mode: Annotated[
+        ValidationMode,
+        typer.Option(
+            case_sensitive=False,
+            help="How strictly conversations are checked (mistral-common's modes): 'test' checks the order of roles, "
+            "tool messages against their calls, and empty assistant messages; 'serving' also wants 'model' and every "
+            "call answered once; 'finetuning' also wants the assistant's message last.",
+        ),
+    ] = ValidationMode.TEST,
     verbose: Verbose = False,
 ) -> None:
     """Serve an OpenAI-compatible API, with the MCP tools run in the server.
 
     Routes: /v1/chat/completions, /v1/models, /v1/tokenize, /v1/detokenize, /v1/detokenize/string, /health
-    and /docs. --max-rounds, --temperature and --max-tokens apply where a request does not set its own.
+    and /docs, and mistral-common's /v1/tokenize/, /v1/tokenize/request, /v1/detokenize/ and /. --max-rounds,
+    --temperature and --max-tokens apply where a request does not set its own.
     """
     setup_logging(verbose)
     settings = Settings.pick(locals())
@@ -76,4 +103,4 @@ def serve(
         exposed = f"listening on {escape(host)} without --api-key: anyone who can reach it may use it"
         errors.print(f"[yellow]warning:[/] {exposed}")
     with user_errors(verbose):
-        anyio.run(lambda: _serve(settings, host=host, port=port, api_key=api_key))
+        anyio.run(lambda: _serve(settings, host=host, port=port, api_key=api_key, validation_mode=validation_mode))

@@ -12,6 +12,7 @@ from types import FrameType
 import anyio
 import uvicorn
 
+from agent.completions.conversation import ValidationMode
 from agent.completions.engine import ChatEngine
 from agent.server.app import ApiError, api_error, create_app
 
@@ -53,6 +54,7 @@ async def serve(
     api_key: str | None = None,
     on_ready: Callable[[str], None] | None = None,
     access_log: bool = False,
+    validation_mode: ValidationMode | str = ValidationMode.TEST,
 ) -> None:
     """Serve `engine` over HTTP until SIGINT or SIGTERM (or until cancelled).
 
@@ -62,6 +64,7 @@ async def serve(
         api_key: Required as a bearer token on the /v1 routes, when set.
         on_ready: Called with the base URL (e.g. http://127.0.0.1:8000) once the server accepts connections.
         access_log: Log each request.
+        validation_mode: How strictly conversations are checked (test, finetuning, serving).
 
     Raises:
         OSError: the address cannot be bound (in use, or not an address of this machine).
@@ -69,7 +72,7 @@ async def serve(
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.create_server((host, port), family=family, reuse_port=False)
     config = uvicorn.Config(
-        create_app(engine, api_key=api_key),
+        create_app(engine, api_key=api_key, validation_mode=validation_mode),
         lifespan="off",
         log_level="info" if access_log else "warning",
         access_log=access_log,

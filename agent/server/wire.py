@@ -43,10 +43,25 @@ class DetokenizeResponse(BaseModel):
     )
 
 
+_POLICY_NAMES = ("ignore", "keep", "raise")
+
+
 class DetokenizeStringRequest(_TokensIn):
-    special_token_policy: Literal["ignore", "keep", "raise"] = Field(
-        "keep", description="Special tokens: left out (ignore), written out (keep), or an error (raise)."
+    special_token_policy: Literal["ignore", "keep", "raise", 0, 1, 2] = Field(
+        "keep",
+        description="Special tokens: left out (ignore), written out (keep), or an error (raise); or mistral-common's "
+        "integers (0 ignore, 1 keep, 2 raise), which make the answer the bare string, as mistral-common's is.",
     )
+
+    @property
+    def policy_name(self) -> str:
+        policy = self.special_token_policy
+        return _POLICY_NAMES[policy] if isinstance(policy, int) else policy
+
+    @property
+    def mistral_common(self) -> bool:
+        """The body is mistral-common's (its policy is an integer): the answer is the bare string."""
+        return isinstance(self.special_token_policy, int)
 
 
 class DetokenizeStringResponse(BaseModel):
