@@ -47,6 +47,10 @@ def _role(message: oa.ChatMessage) -> str:
     return "system" if message.role == "developer" else message.role
 
 
+def _a(role: str) -> str:
+    return f"an {role}" if role == "assistant" else f"a {role}"
+
+
 def _has_content(content: object) -> bool:
     if isinstance(content, str):
         return bool(content.strip())
@@ -70,32 +74,41 @@ def check_conversation(request: oa.ChatCompletionRequest, mode: ValidationMode) 
             rule="role_order",
         )
     for index in range(len(messages)):
-        _check_message(messages, index, mode)
+        _check_message(messages, index)
+    if mode is ValidationMode.SERVING:  # once each message is sound on its own: do the calls and answers pair up
+        for index in range(len(messages)):
+            _check_answers(messages, index)
     if mode is ValidationMode.FINETUNING and messages and _role(messages[-1]) != "assistant":
         reason = f"the last message must be the assistant's in finetuning mode, not {messages[-1].role}"
         raise ConversationError(f"messages[{len(messages) - 1}]", reason, rule="last_message")
 
 
-def _check_message(messages: Sequence[oa.ChatMessage], index: int, mode: ValidationMode) -> None:
+def _check_message(messages: Sequence[oa.ChatMessage], index: int) -> None:
     message, field = messages[index], f"messages[{index}]"
     role = _role(message)
     if index > 0 and role not in _MAY_FOLLOW[_role(messages[index - 1])]:
         before = messages[index - 1].role
-        raise ConversationError(field, f"a {message.role} message cannot follow a {before} message", rule="role_order")
+        reason = f"{_a(message.role)} message cannot follow {_a(before)} message"
+        raise ConversationError(field, reason, rule="role_order")
     if isinstance(message, oa.AssistantMessage):
-        _check_assistant(messages, index, mode)
+        _check_assistant(messages, index)
     elif isinstance(message, oa.ToolMessage):
         _check_tool(messages, index)
 
 
-def _check_assistant(messages: Sequence[oa.ChatMessage], index: int, mode: ValidationMode) -> None:
+def _check_assistant(messages: Sequence[oa.ChatMessage], index: int) -> None:
     message, field = messages[index], f"messages[{index}]"
     assert isinstance(message, oa.AssistantMessage)
     if not _has_content(message.content) and not message.tool_calls:
         raise ConversationError(field, "an assistant message needs content or tool calls", rule="empty_assistant")
     if getattr(message, "prefix", False) and index != len(messages) - 1:
         raise ConversationError(f"{field}.prefix", "only the last message may be a prefix", rule="prefix_not_last")
-    if mode is not ValidationMode.SERVING or not message.tool_calls:
+
+
+def _check_answers(messages: Sequence[oa.ChatMessage], index: int) -> None:
+    """Serving: the calls of an assistant message have ids, and each is answered by exactly one tool message."""
+    message, field = messages[index], f"messages[{index}]"
+    if not isinstance(message, oa.AssistantMessage) or not message.tool_calls:
         return
     answers: dict[str, int] = {}
     for later in range(index + 1, len(messages)):
@@ -127,9 +140,7 @@ def _check_tool(messages: Sequence[oa.ChatMessage], index: int) -> None:
         )
     call_id = message.tool_call_id
     if call_id in _ABSENT_IDS:
-        raise ConversationError(
-            f"{field}.tool_call_id", "required: the id of the call this answers", rule="tool_call_id"
-        )
+        return  # no id to match (mistral-common writes 'null'): serving mode asks for ids on the calls
     if any(call.id == call_id for call in calls):
         return
     made = any(
