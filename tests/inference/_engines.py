@@ -1,11 +1,13 @@
-"""Loopback engines for the remote backend's tests: llama-cpp-python's real OpenAI-compatible server,
-run as a subprocess on the embedded GGUF, and a tiny threaded HTTP server that answers canned
-replies and garbage by path (`http://127.0.0.1:PORT/<scenario>/v1/chat/completions`).
+"""Loopback engines for the remote backends' tests: llama-cpp-python's real OpenAI-compatible server and
+llama.cpp's own `llama-server` (token-id prompts), run as subprocesses on the embedded GGUF, and a tiny
+threaded HTTP server that answers canned replies and garbage by path
+(`http://127.0.0.1:PORT/<scenario>/v1/chat/completions`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -45,19 +47,47 @@ def llama_cpp_server(model: Path, log: Path, *, api_key: str, alias: str) -> Ite
             stop_process(process)
 
 
+def llama_server_binary() -> Path | None:
+    """llama.cpp's `llama-server` as `make llama-server` builds it (MCPAGENT_LLAMA_SERVER, which the Makefile
+    exports), or the one in its cache; None when it has not been built."""
+    named = os.environ.get("MCPAGENT_LLAMA_SERVER")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mcpagent" / "llama-server"
+    found = [Path(named)] if named else sorted(cache.glob("*/llama-server"))
+    return next((path for path in found if path.is_file()), None)
+
+
+@contextmanager
+def llama_server(binary: Path, model: Path, log: Path) -> Iterator[str]:
+    """llama.cpp's `llama-server` on a free loopback port; yields its root URL once /health answers."""
+    port = free_port()
+    command = [
+        str(binary), "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
+        "--ctx-size", "4096", "--threads", "2", "--parallel", "1",
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _wait_ready(process, f"{url}/health", "", log)
+            yield url
+        finally:
+            stop_process(process)
+
+
 def _wait_ready(process: subprocess.Popen[bytes], url: str, api_key: str, log: Path) -> None:
     deadline = time.monotonic() + 60
-    with httpx2.Client(headers={"Authorization": f"Bearer {api_key}"}, timeout=2) as client:
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    with httpx2.Client(headers=headers, timeout=2) as client:
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+                raise RuntimeError(f"{process.args[0]} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
             try:
                 if client.get(url).status_code == 200:
                     return
             except httpx2.TransportError:
                 pass
             time.sleep(0.1)
-    raise RuntimeError(f"llama_cpp.server did not answer {url} within 60 s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"{process.args[0]} did not answer {url} within 60 s:\n{log.read_text()[-3000:]}")
 
 
 # -- the fake engine ----------------------------------------------------------------------------------
