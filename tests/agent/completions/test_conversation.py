@@ -59,7 +59,8 @@ def test_a_full_tool_round_passes_every_mode(mode: ValidationMode) -> None:
         ([USER, CALLS, ANSWER_1, ANSWER_1, ANSWER_2, REPLY], (SERVING,), "messages[3]", "tool_answers",
          "call 'abc123456' is answered twice (first by messages[2])"),
         ([USER, {"role": "assistant", "tool_calls": [_call("null")]}, {"role": "tool", "tool_call_id": "null",
-          "content": "1"}, REPLY], (SERVING,), "messages[1].tool_calls[0].id", "tool_call_id", "required in serving mode"),
+          "content": "1"}, REPLY], (SERVING,), "messages[1].tool_calls[0].id", "tool_call_id",
+         "required in serving mode"),
         # finetuning
         ([SYSTEM, USER], (FINETUNING,), "messages[1]", "last_message",
          "the last message must be the assistant's in finetuning mode, not user"),
