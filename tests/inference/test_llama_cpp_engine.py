@@ -27,19 +27,10 @@ from inference.llama_cpp_backend import LlamaCppBackend
 from inference.llama_cpp_engine import LlamaCppEngineBackend
 from tests._net import free_port
 from tests.inference._engines import FakeEngine, llama_server, llama_server_binary
-from tools import ToolSpec
+from tests.inference.test_remote import ADD
 
 pytestmark = pytest.mark.model
 
-ADD = ToolSpec(
-    name="add",
-    description="Add two integers.",
-    input_schema={
-        "type": "object",
-        "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-        "required": ["a", "b"],
-    },
-)
 QUESTION = [Message(role="user", content="What is 2 plus 3? Use the add tool.")]
 
 
