@@ -71,7 +71,7 @@ class LlamaCppEngineBackend(LlamaCppBackend):
             chat_template=chat_template,
             chat_format=chat_format,
         )
-        # Generation may take the whole limit; connecting stays short (the remote backend's rule).
+        # The HTTP side (retries, timeouts, errors naming the URL) is the remote backend's, on llama-server's route.
         self._engine = RemoteBackend(
             engine_url, model=str(model_id or model or ""), api_key=api_key, timeout_secs=timeout_secs, max_retries=1
         )
