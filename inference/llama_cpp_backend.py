@@ -234,15 +234,7 @@ class LlamaCppBackend:
         grammar = self._grammar(gbnf) if gbnf else None
         if sampling.seed is not None:
             llm.set_seed(sampling.seed)
-        decoder = Decoder(
-            self._turns,
-            piece=lambda token: llm.detokenize([token], special=True),
-            emit=emit,
-            stops=sampling.stop,
-            end_tokens=self._stop_tokens,
-            prompt=prepared.prompt,
-            tools=request.tools,
-        )
+        decoder = self._decoder(request, prepared.prompt, emit)
         cached = self._restore_prefix(tokens, prepared.prefix_tokens)
         decoder.run(
             llm.generate(tokens, grammar=grammar, **_sampler(sampling)),
@@ -250,6 +242,19 @@ class LlamaCppBackend:
             prompt_tokens=len(tokens),
             cached_tokens=cached,
             cancelled=cancelled,
+        )
+
+    def _decoder(self, request: ChatRequest, prompt: str, emit: Callable[[StreamItem], None]) -> Decoder:
+        """What turns this model's tokens for `request` (rendered as `prompt`) into stream items."""
+        llm = self._require()
+        return Decoder(
+            self._turns,
+            piece=lambda token: llm.detokenize([token], special=True),
+            emit=emit,
+            stops=request.sampling.stop,
+            end_tokens=self._stop_tokens,
+            prompt=prompt,
+            tools=request.tools,
         )
 
     def _gbnf(self, request: ChatRequest) -> str | None:

@@ -18,7 +18,6 @@ from typing import Any
 import anyio
 import llama_cpp
 
-from inference._decoder import Decoder
 from inference._types import ChatRequest, StreamItem
 from inference.errors import EngineProtocolError, ModelLoadError
 from inference.llama_cpp_backend import LlamaCppBackend
@@ -137,7 +136,13 @@ class LlamaCppEngineBackend(LlamaCppBackend):
         tokens = _generated_tokens(data, self._engine.shown(COMPLETION_PATH))
         cached = _cached_tokens(data)
         work = functools.partial(
-            self._decode, tokens, request, prompt_tokens=len(prepared.tokens), cached=cached, max_tokens=max_tokens
+            self._decode,
+            tokens,
+            request,
+            prompt=prepared.prompt,
+            prompt_tokens=len(prepared.tokens),
+            cached=cached,
+            max_tokens=max_tokens,
         )
         async with from_worker_thread(work, limiter=self._limiter) as items:
             yield items
@@ -149,19 +154,13 @@ class LlamaCppEngineBackend(LlamaCppBackend):
         emit: Callable[[StreamItem], None],
         cancelled: threading.Event,
         *,
+        prompt: str,
         prompt_tokens: int,
         cached: int,
         max_tokens: int,
     ) -> None:
         """Runs in the worker thread: the engine's tokens through the same decoder a local model's go through."""
-        llm = self._require()
-        decoder = Decoder(
-            self._turns,
-            piece=lambda token: llm.detokenize([token], special=True),
-            emit=emit,
-            stops=request.sampling.stop,
-            end_tokens=self._stop_tokens,
-        )
+        decoder = self._decoder(request, prompt, emit)
         decoder.run(
             tokens, max_tokens=max_tokens, prompt_tokens=prompt_tokens, cached_tokens=cached, cancelled=cancelled
         )
