@@ -12,9 +12,13 @@ from collections.abc import Mapping
 _RULES_TABLE = """
 gpt_oss            <|channel|>
 command_r7b        <|START_ACTION|>
+deepseek_v4_1      ｜DSML｜ calls
+deepseek_v3_2      ｜DSML｜ & function_calls
+deepseek_v4        ｜DSML｜
 deepseek_r1        tool▁calls▁begin & ```json
 deepseek_v3_1      tool▁calls▁begin
 kimi_k2            <|tool_calls_section_begin|>
+kimi_k3            <|open|> & <|sep|>
 minimax_m2         <minimax:tool_call>
 seed_oss           <seed:tool_call>
 glm45              <arg_key>
@@ -22,6 +26,7 @@ apertus            <|tools_prefix|>
 functiongemma      <start_function_call>
 gemma4             <|tool_call>
 magistral          [TOOL_CALLS] & [THINK]
+magistral          [TOOL_CALLS] & <think>
 mistral_v11        [TOOL_CALLS] & [ARGS]
 mistral_v3         [TOOL_CALLS]
 functionary_v3_2   >>>all

@@ -1,5 +1,5 @@
 """Mistral formats: `[TOOL_CALLS]` + JSON array (tokenizer v3-v7), `[TOOL_CALLS]name[CALL_ID]id[ARGS]{...}`
-(v11+, also `name{...}` as mistral-common decodes it), and Magistral's `[THINK]` reasoning.
+(v11+, also `name{...}` as mistral-common decodes it), and Magistral's `[THINK]` (2506: `<think>`) reasoning.
 
 Both readers accept both bodies: a v11 model that slips into the array form still parses.
 """
@@ -60,7 +60,12 @@ MISTRAL_V11 = FormatSpec(
 MAGISTRAL = FormatSpec(
     name="magistral",
     openers=(Opener(marker="[TOOL_CALLS]", reader=_V11_BODY),),
-    reasoning=(Reasoning(open=("[THINK]",), close=("[/THINK]",)),),
+    # Magistral 2506 writes its reasoning as plain `<think>` text (its system prompt asks for it), later
+    # versions as [THINK] control tokens; the text form counts only at the start of the reply.
+    reasoning=(
+        Reasoning(open=("[THINK]",), close=("[/THINK]",)),
+        Reasoning(open=("<think>",), close=("</think>",), at_start=True),
+    ),
     end_tokens=MISTRAL_END,
     carries_ids=True,
     render=Layout(think=("[THINK]", "[/THINK]"), calls=each(_v11_call, sep="")),

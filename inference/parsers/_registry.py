@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from inference.parsers import _fmt_bare, _fmt_gemma, _fmt_mistral, _fmt_tagged, _fmt_tokens, _fmt_xml
+from inference.parsers import (
+    _fmt_bare,
+    _fmt_gemma,
+    _fmt_markup,
+    _fmt_mistral,
+    _fmt_tagged,
+    _fmt_tokens,
+    _fmt_xml,
+)
 from inference.parsers._machine import FormatStream
 from inference.parsers._spec import FormatSpec
 from inference.parsers._tables import tables_for
@@ -14,7 +22,7 @@ from tools import ToolCall, ToolSpec
 
 _SPECS: Mapping[str, FormatSpec] = {
     spec.name: spec
-    for module in (_fmt_tagged, _fmt_bare, _fmt_mistral, _fmt_tokens, _fmt_xml, _fmt_gemma)
+    for module in (_fmt_tagged, _fmt_bare, _fmt_mistral, _fmt_tokens, _fmt_xml, _fmt_gemma, _fmt_markup)
     for spec in module.SPECS
 }
 

@@ -25,10 +25,12 @@ ISSUE_FORMATS = (
     "functionary_v3_1 functionary_v3_2 firefunction_v2 command_r7b phi4_mini apertus glm45 smollm2 smollm3 "
     "minimax_m2 seed_oss nemotron_v2 lfm2 xlam generic"
 ).split()
+ISSUE_16_FORMATS = "deepseek_v3_2 deepseek_v4 deepseek_v4_1 kimi_k3".split()
+"""The families issue 16 added: DeepSeek's DSML (V3.2, V4, V4.1) and Kimi K3's XTML."""
 
 
 def test_the_issue_formats_exist() -> None:
-    assert sorted(ISSUE_FORMATS) == available_formats()
+    assert sorted(ISSUE_FORMATS + ISSUE_16_FORMATS) == available_formats()
 
 
 def test_unknown_format_is_a_developer_error() -> None:

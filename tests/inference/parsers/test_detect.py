@@ -59,3 +59,10 @@ def test_embedded_smollm2_gguf_is_smollm2() -> None:
     template = metadata["tokenizer.chat_template"]
     assert "<|im_start|>" in template and "<tool_call>" not in template  # plain ChatML, no tools
     assert detect_format(template, metadata) == "smollm2"
+
+
+def test_magistral_2506_writes_its_reasoning_as_think_text() -> None:
+    # Its template has no [THINK] token: the system prompt asks for <think> text instead.
+    template = (TEMPLATES / "magistral_2506.jinja").read_text()
+    assert "[THINK]" not in template
+    assert detect_format(template, {}) == "magistral"
