@@ -22,6 +22,8 @@ _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _JSON_WORD = re.compile(r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|\b(true|false|null)\b""", re.DOTALL)
 _PY_WORDS = {"true": "True", "false": "False", "null": "None"}
 _TRAILING_COMMA = re.compile(r"""("(?:[^"\\]|\\.)*")|,(\s*[}\]])""", re.DOTALL)
+OVER_ESCAPED = ('{\\"', '[{\\"')
+"""How JSON that was escaped once too often starts (`{\\"q\\": \\"x\\"}`, seen from gpt-oss-20b)."""
 
 
 def _fix_escapes(text: str) -> str:
@@ -84,7 +86,7 @@ def loads_lenient(text: str) -> Any:
             return json.loads(candidate, strict=False)
         except (ValueError, RecursionError):
             pass
-    if stripped.startswith(('{\\"', '[{\\"')):
+    if stripped.startswith(OVER_ESCAPED):
         try:
             return loads_lenient(json.loads('"' + stripped + '"', strict=False))
         except (ValueError, RecursionError):

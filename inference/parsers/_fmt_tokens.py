@@ -201,8 +201,14 @@ FUNCTIONARY_V3_2 = FormatSpec(
 # -- GPT-OSS harmony -------------------------------------------------------------------------------
 
 _ANALYSIS = Reasoning(open=(), close=("<|end|>",))
+_BUILT_IN = Reasoning(open=(), close=("<|end|>",), hidden=True)
+"""A message to a built-in tool (`to=python`, `to=browser.search`): no function call, and not text either."""
 _RECIPIENT_RE = re.compile(r"to=functions\.([^\s<]+)")
+_OTHER_RECIPIENT_RE = re.compile(r"to=(?!assistant\b)[^\s<]")
 _CHANNEL_RE = re.compile(r"<\|channel\|>\s*(\w+)|^\s*(\w+)")
+_HEADER_WORDS = r"assistant|analysis|commentary|final|json|code|to=[^\s<]*|<\|channel\|>|<\|constrain\|>"
+_CUT_HEADER = re.compile(rf"(?:\s*(?:{_HEADER_WORDS}))*\s*(?:<\|?\w*\|?)?")
+"""A message header as far as the end of output let the model write it (a marker may be cut too)."""
 
 
 def _harmony_route(header: re.Match[str]) -> Outcome | None:
@@ -210,6 +216,8 @@ def _harmony_route(header: re.Match[str]) -> Outcome | None:
     head = header.group(0)
     if _RECIPIENT_RE.search(head):
         return None
+    if _OTHER_RECIPIENT_RE.search(head):
+        return Switch(_BUILT_IN)
     channels = [a or b for a, b in _CHANNEL_RE.findall(head)]
     channel = channels[-1] if channels else ""
     return Switch(_ANALYSIS if channel == "analysis" else None)
@@ -243,6 +251,7 @@ _HARMONY_BODY = JsonBody(
     header=re.compile(r".*", re.DOTALL),
     header_until="<|message|>",
     route=_harmony_route,
+    cut=_CUT_HEADER,
     fence=False,
     close=("<|call|>",),
 )
@@ -252,9 +261,12 @@ GPT_OSS = FormatSpec(
     openers=(
         Opener(marker="<|start|>", reader=_HARMONY_BODY),
         Opener(marker="<|channel|>", reader=_HARMONY_BODY),
+        # The prompt ends in `<|start|>assistant`: a recipient in the role header starts the output.
+        Opener(marker="to=", reader=_HARMONY_BODY, at_start=True),
     ),
-    reasoning=(_ANALYSIS,),
-    end_tokens=("<|return|>", "<|call|>", "<|end|>"),
+    reasoning=(_ANALYSIS, _BUILT_IN),
+    end_tokens=("<|end|>",),
+    stop_tokens=("<|return|>", "<|call|>"),
     markdown=False,
     render=_gpt_oss_render,
     tool_result=Template("<|start|>functions.{name} to=assistant<|channel|>commentary<|message|>{content}<|end|>"),

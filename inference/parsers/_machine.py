@@ -18,6 +18,7 @@ from inference.parsers._tables import (
     ENDCODE,
     FENCE,
     FENCE_MARK,
+    STOP,
     THINK,
     TICK,
     UNTHINK,
@@ -112,7 +113,7 @@ class FormatStream:
         self._mode = _CONTENT
         self._markers = tables.content
         self._sink = self._content
-        self._make = _TEXT_DELTA
+        self._make: _Maker | None = _TEXT_DELTA
         self._fast: Callable[[str], bool] | None = None
         self._gate: Callable[[str], object] | None = None
         self._held: list[str] = []
@@ -150,7 +151,7 @@ class FormatStream:
                     sink.pending += chunk
                     return []
                 sink.parts.append(text)
-            cls, set_text, set_type, kind = self._make
+            cls, set_text, set_type, kind = self._make  # type: ignore[misc]  # a hidden block has no fast path
             delta: Delta = _new(cls)
             set_text(delta, text)
             set_type(delta, kind)
@@ -209,7 +210,7 @@ class FormatStream:
         if self._mode == _BODY:
             assert self._reader is not None
             self._gate = self._reader.gate()
-        elif self._mode != _CONTENT or not (self._fresh or self._fence_pending):
+        elif self._make is not None and (self._mode != _CONTENT or not (self._fresh or self._fence_pending)):
             self._fast = self._markers.plain
 
     def _to_content(self) -> None:
@@ -223,6 +224,9 @@ class FormatStream:
         self._mode = _REASONING
         self._block = block
         self._markers = self._t.reasoning[block]
+        if block.hidden:
+            self._sink, self._make = Sink(), None  # read to its end, then forgotten
+            return
         self._sink = self._reasoning
         self._make = _REASONING_DELTA
         if new_segment:
@@ -243,7 +247,7 @@ class FormatStream:
 
     def _emit(self, text: str) -> None:
         out = self._sink.push(text)
-        if out and self._collect:
+        if out and self._collect and self._make is not None:
             self._out.append(_delta(self._make, out))
 
     # -- the loop --------------------------------------------------------------------------------
@@ -284,7 +288,12 @@ class FormatStream:
                 self._emit(buf[pos:start])
             marker = m.group()
             kind, arg = markers.actions[marker]
-            if kind != DROP:
+            if kind == STOP:
+                if m.end() == len(buf) and not final:  # the end of output, or text the model wrote?
+                    return start, False
+                if m.end() < len(buf):
+                    self._emit(marker)
+            elif kind != DROP:
                 return self._act(kind, arg, marker, buf, start, final)
             pos = m.end()
 
@@ -411,6 +420,8 @@ class FormatStream:
         raw = self._opener_text + reader.raw()
         for token in self._t.spec.end_tokens:
             raw = raw.replace(token, "")
+        for token in self._t.spec.stop_tokens:  # the body's closer: generation stopped there
+            raw = raw.removesuffix(token)
         if origin == _REASONING and block is not None:
             self._to_reasoning(block, new_segment=False)
         else:

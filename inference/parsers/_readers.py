@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from inference.parsers._decode import OVER_ESCAPED
 from inference.parsers._scan import MarkerSet, ValueScanner, partial_prefix, skip_ws, ws_settles
 from inference.parsers._spec import Cut, Done, Outcome, Reject
 from tools import ToolCall
@@ -43,6 +44,8 @@ class JsonBody:
     """No header when the body starts with a value (Mistral's pre-v11 array after `[TOOL_CALLS]`)."""
     route: Callable[[re.Match[str]], Outcome | None] | None = None
     """Decides from the header whether this is a call at all (harmony channels)."""
+    cut: re.Pattern[str] | None = None
+    """A header the end of output cut off that matches this is dropped, not given back as text."""
     max_header: int = 512
     empty: tuple[str, ...] = ()
     """Closing literals that may follow the opener at once: an empty body, which holds no call (Kimi's
@@ -158,8 +161,8 @@ class JsonReader:
         until = b.header_until or "{"
         idx = buf.find(until, pos, pos + b.max_header + len(until))
         if idx < 0:
-            if final and skip_ws(buf, pos) == len(buf):
-                return pos, Cut(), False
+            if final and (skip_ws(buf, pos) == len(buf) or (b.cut is not None and b.cut.fullmatch(buf, pos))):
+                return pos, Cut(), False  # a header the end of output cut off: a call that never was
             if final or len(buf) - pos >= b.max_header + len(until):
                 return pos, Reject(code=self._fenced), False
             return pos, None, False
@@ -204,12 +207,28 @@ class JsonReader:
         end = self._scan.scan(buf, pos)
         if end is None:
             self._take(buf[pos:])
+            if final and self._over_escaped():
+                self._state = _CLOSE
+                return len(buf), None, True
             # The output ended inside the value: a call cut off is never repaired into one.
             return len(buf), (Cut() if final else None), False
         self._take(buf[pos:end])
         self._spans.append(self._size)
         self._state = _POST if self._b.multi else _CLOSE
         return end, None, True
+
+    def _over_escaped(self) -> bool:
+        """An over-escaped value (`{\\"q\\": 1}`), whose quotes the scan cannot pair, ran to the end of
+        output: it ends before the closing literals that end the output."""
+        value = self.raw()[self._spans[-1] :]
+        if not value.startswith(OVER_ESCAPED):
+            return False
+        end = len(value.rstrip())
+        for literal in reversed(self._b.close):
+            if value.startswith(literal, end - len(literal)):
+                end = len(value[: end - len(literal)].rstrip())
+        self._spans.append(self._spans[-1] + end)
+        return True
 
     def _post_step(self, buf: str, pos: int, final: bool) -> tuple[int, Outcome | None, bool]:
         q = skip_ws(buf, pos)

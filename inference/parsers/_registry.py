@@ -70,7 +70,7 @@ class FormatParser:
     def markers(self) -> frozenset[str]:
         """Every literal the format treats as a marker (openers, reasoning tags, end-of-turn tokens)."""
         spec = self._spec
-        found = {o.marker for o in spec.openers if not o.at_start} | set(spec.end_tokens) | set(spec.drop)
+        found = {o.marker for o in spec.openers if not o.at_start} | set(spec.end_tokens + spec.stop_tokens + spec.drop)
         for block in spec.reasoning:
             found |= set(block.open) | set(block.close)
         return frozenset(found)

@@ -23,6 +23,8 @@ class Reasoning:
     """A call opener ends an unclosed block (Kimi K2, Qwen3.5, DeepSeek V3.1 call from inside thinking)."""
     at_start: bool = False
     """The opener counts only before any content (plain-text markers such as Granite 3.2's)."""
+    hidden: bool = False
+    """The block's text is neither reasoning nor content (a harmony message to a built-in tool)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,9 @@ class FormatSpec:
     reasoning: tuple[Reasoning, ...] = ()
     end_tokens: tuple[str, ...] = ()
     """End-of-turn tokens: dropped wherever they appear, never content."""
+    stop_tokens: tuple[str, ...] = ()
+    """Tokens that stop generation: dropped at the very end of the output; anywhere else the model wrote
+    them as text (harmony's `<|call|>` and `<|return|>` in reasoning or an answer that explains them)."""
     drop: tuple[str, ...] = ()
     """Markers dropped from content (section ends, response tags, stray closing tags)."""
     markdown: bool = True

@@ -10,7 +10,7 @@ from functools import cache
 from inference.parsers._scan import MarkerSet
 from inference.parsers._spec import FormatSpec, Opener, Reasoning
 
-DROP, THINK, UNTHINK, OPEN, FENCE, TICK, ENDCODE = range(7)
+DROP, THINK, UNTHINK, OPEN, FENCE, TICK, ENDCODE, STOP = range(8)
 Action = tuple[int, object]
 FENCE_MARK = "```"
 
@@ -64,6 +64,7 @@ class Tables:
         for block in spec.reasoning:
             content.update({c: (DROP, None) for c in block.close})
         content.update({t: (DROP, None) for t in spec.drop + spec.end_tokens})
+        content.update({t: (STOP, None) for t in spec.stop_tokens})
         if spec.markdown:
             content.update({FENCE_MARK: (FENCE, None), "``": (TICK, None), "`": (TICK, None)})
         for block in spec.reasoning:
@@ -83,6 +84,7 @@ class Tables:
         self.reasoning: dict[Reasoning, MarkerSet[Action]] = {}
         for block in spec.reasoning:
             acts: dict[str, Action] = {t: (DROP, None) for t in spec.end_tokens}
+            acts.update({t: (STOP, None) for t in spec.stop_tokens})
             acts.update({o: (DROP, None) for o in block.open})  # a re-opened block nests nothing
             if block.calls_inside:
                 acts.update({o.marker: (OPEN, o) for o in inline})
@@ -91,6 +93,7 @@ class Tables:
         self.code: dict[str, MarkerSet[Action]] = {}
         for closer in ("`", "``", FENCE_MARK):
             acts = {t: (DROP, None) for t in spec.end_tokens}
+            acts.update({t: (STOP, None) for t in spec.stop_tokens})
             acts[closer] = (ENDCODE, None)
             if closer != FENCE_MARK:
                 acts["\n"] = (ENDCODE, None)
