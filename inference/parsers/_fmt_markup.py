@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from inference.parsers._decode import make_call, typed_value
@@ -150,17 +150,17 @@ _K3_CALL_END = _close("call")
 _K3_TYPES = ((bool, "boolean"), (str, "string"), (int, "number"), (float, "number"), (list, "array"), (dict, "object"))
 
 
-def _k3_value_ends(text: str, pos: int) -> Iterator[int]:
-    """Where an argument value starting at `pos` may end: at each `<|close|>argument<|sep|>` that the
+def _k3_value_end(text: str, pos: int) -> int | None:
+    """Where an argument value starting at `pos` ends: at the first `<|close|>argument<|sep|>` that the
     next argument or the end of the call follows. A value may hold the closing marker as text (the
     encoder writes it as ordinary tokens), so the first marker is not necessarily the end."""
     end = text.find(_K3_ARG_END, pos)
     while end >= 0:
         after = _WS.match(text, end + len(_K3_ARG_END)).end()  # type: ignore[union-attr]
         if text.startswith(_K3_CALL_END, after) or _K3_ARG.match(text, after):
-            yield end
-            return
+            return end
         end = text.find(_K3_ARG_END, end + 1)
+    return None
 
 
 def _k3_read_call(text: str, pos: int) -> tuple[ToolCall, int] | None:
@@ -171,7 +171,7 @@ def _k3_read_call(text: str, pos: int) -> tuple[ToolCall, int] | None:
     pos = m.end()
     while not text.startswith(_K3_CALL_END, pos := _WS.match(text, pos).end()):  # type: ignore[union-attr]
         arg = _K3_ARG.match(text, pos)
-        end = next(_k3_value_ends(text, arg.end()), None) if arg is not None else None
+        end = _k3_value_end(text, arg.end()) if arg is not None else None
         if arg is None or end is None:
             return None
         attrs = _attrs(arg.group(1))
