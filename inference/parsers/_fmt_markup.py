@@ -117,7 +117,9 @@ def _dsml_spec(name: str, tag: str, section: str) -> FormatSpec:
         openers=(
             Opener(
                 marker=dsml.open,
-                reader=RawBody(build=dsml.build, expect=(f"<{tag}invoke",), close=(dsml.close,), stop=_DS_END),
+                reader=RawBody(
+                    build=dsml.build, expect=(f"<{tag}invoke",), close=(dsml.close,), stop=_DS_END, keeps_complete=True
+                ),
             ),
         ),
         reasoning=(THINK_BLOCK,),
@@ -211,7 +213,9 @@ KIMI_K3 = FormatSpec(
     openers=(
         Opener(
             marker=_open("tools"),
-            reader=RawBody(build=_k3_build, expect=("<|open|>call",), close=(_close("tools"),), stop=_K3_END),
+            reader=RawBody(
+                build=_k3_build, expect=("<|open|>call",), close=(_close("tools"),), stop=_K3_END, keeps_complete=True
+            ),
         ),
     ),
     # The prompt opens the think channel (or, without thinking, the response channel); a model that

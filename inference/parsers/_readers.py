@@ -161,8 +161,11 @@ class JsonReader:
         until = b.header_until or "{"
         idx = buf.find(until, pos, pos + b.max_header + len(until))
         if idx < 0:
-            if final and (skip_ws(buf, pos) == len(buf) or (b.cut is not None and b.cut.fullmatch(buf, pos))):
-                return pos, Cut(), False  # a header the end of output cut off: a call that never was
+            if final and skip_ws(buf, pos) == len(buf):
+                return pos, Cut(), False  # the output ended right after the opener: a call that never was
+            if final and b.cut is not None and b.cut.fullmatch(buf, pos):
+                self._take(buf[pos:])  # a header the end of output cut off: dropped, never text
+                return len(buf), Done([]), False
             if final or len(buf) - pos >= b.max_header + len(until):
                 return pos, Reject(code=self._fenced), False
             return pos, None, False
@@ -299,6 +302,9 @@ class RawBody:
     None: the first closing marker ends the body, and a turn that ends before it cuts the call off."""
     unclosed_ok: bool = False
     """A whole body may end the turn without its closing marker (Qwen stops after `</function>`)."""
+    keeps_complete: bool = False
+    """A body the end of output cut off keeps the complete calls before the cut (a section of several
+    calls, each closed on its own: DeepSeek's DSML, Kimi K3); the cut one is dropped, never run."""
 
     def __call__(self, opener: str) -> RawReader:
         return RawReader(self, opener)
@@ -386,6 +392,8 @@ class RawReader(Collector):
             return self._done()
         if not b.close or (b.whole is not None and b.unclosed_ok and self._whole()):
             return self._done()
+        if b.keeps_complete and isinstance(kept := self._done(), Done):
+            return kept
         if b.expect:
             return Cut()
         done = self._done()

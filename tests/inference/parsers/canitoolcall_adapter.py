@@ -29,6 +29,7 @@ FORMATS: tuple[tuple[str, str], ...] = (
     ("DeepSeek-V3-0324", "deepseek_r1"),
     ("DeepSeek-V3.1", "deepseek_v3_1"),
     ("DeepSeek-V3.2", "deepseek_v3_2"),
+    ("DeepSeek-V4.1", "deepseek_v4_1"),
     ("DeepSeek-V4", "deepseek_v4"),
     ("gemma-4", "gemma4"),
     ("GLM-", "glm45"),

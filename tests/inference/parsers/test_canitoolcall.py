@@ -21,21 +21,7 @@ from tests.inference.parsers.canitoolcall_adapter import FORMATS, InferenceParse
 ADAPTER = InferenceParsersAdapter()
 STRATEGIES = (*DEFAULT_STRATEGIES, ChunkStrategy("char", seed=0), ChunkStrategy("char", seed=7))
 FIXTURES = load_fixtures()
-PENDING = {
-    **dict.fromkeys(
-        (
-            "gpt-oss/llamacpp-recipient-in-role-constrain",
-            "gpt-oss/llamacpp-builtin-python-recipient",
-            "gpt-oss/harmony-test-role-recipient-constrain-adjacent",
-            "gpt-oss/harmony-single-call-no-reasoning",
-            "gpt-oss/harmony-marker-in-reasoning",
-            "gpt-oss/harmony-truncated-in-header",
-            "gpt-oss/hf-template-no-reasoning",
-        ),
-        "issue 16, harmony part (recipient in the role header, markers in reasoning): another branch",
-    ),
-    "mistral/vllm-v11-think-text": "issue 16, Magistral-2506's <think>: another branch",
-}
+PENDING: dict[str, str] = {}
 """Fixtures that fail today, each with the work that fixes it (strict: a fix makes the entry fail)."""
 
 
