@@ -51,12 +51,15 @@ class LlamaCppBackend:
     """A local GGUF model. `async with LlamaCppBackend("smollm2-135m") as backend: ...`
 
     Args:
-        model: A GGUF path, a directory holding one GGUF, or an embedded alias (default `smollm2-135m`).
+        model: A GGUF path, a directory holding one GGUF, or an embedded alias (default `smollm2-135m`); or a
+            function that produces the GGUF file (e.g. converting a safetensors model), called with `progress`
+            in a worker thread when the backend opens.
         n_ctx: Context window in tokens.
         n_threads: CPU threads; defaults to the physical core count (llama-cpp-python's default is half).
         n_batch: Prompt tokens evaluated per batch.
         model_id: The id to report (default: the model reference).
-        lora_path: A LoRA adapter (GGUF) applied at load time, with `lora_scale`.
+        lora_path: A LoRA adapter (GGUF) applied at load time, with `lora_scale`; or a function that produces
+            it from the model's GGUF path (e.g. converting a PEFT adapter for that model).
         trim_tool_results: When a prompt overflows `n_ctx`, trim the oldest tool results instead of failing.
         progress: Called with (bytes done, bytes in all) while an embedded model is assembled.
         chat_template: A Jinja chat template to use instead of the GGUF's own.
@@ -66,13 +69,13 @@ class LlamaCppBackend:
 
     def __init__(
         self,
-        model: str | os.PathLike[str] | None = None,
+        model: str | os.PathLike[str] | Callable[[Progress | None], Path] | None = None,
         *,
         n_ctx: int = 4096,
         n_threads: int | None = None,
         n_batch: int = 512,
         model_id: str | None = None,
-        lora_path: str | os.PathLike[str] | None = None,
+        lora_path: str | os.PathLike[str] | Callable[[Path], Path] | None = None,
         lora_scale: float = 1.0,
         trim_tool_results: bool = False,
         progress: Progress | None = None,
@@ -86,7 +89,9 @@ class LlamaCppBackend:
         self._chat_template = chat_template
         self._chat_format = chat_format
         self._turns = PROMPTED
-        self._lora = (Path(lora_path), lora_scale) if lora_path is not None else None
+        self._lora_source = lora_path
+        self._lora_scale = lora_scale
+        self._lora: tuple[Path, float] | None = None
         self._trim = trim_tool_results
         self._progress = progress
         self._n_ctx = n_ctx
@@ -105,8 +110,12 @@ class LlamaCppBackend:
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def __aenter__(self) -> LlamaCppBackend:
-        path = await anyio.to_thread.run_sync(lambda: resolve_model(self._model_ref, progress=self._progress))
+        path = await anyio.to_thread.run_sync(self._resolve)
         _check_gguf(path)
+        if self._lora_source is not None:
+            adapter = self._lora_source
+            lora = await anyio.to_thread.run_sync(lambda: adapter(path) if callable(adapter) else Path(adapter))
+            self._lora = (lora, self._lora_scale)
         if self._lora is not None and not self._lora[0].is_file():
             raise ModelNotFoundError(str(self._lora[0]), [f"LoRA adapter {self._lora[0].resolve()}"])
         self._llm = await anyio.to_thread.run_sync(self._load, path, limiter=self._limiter)
@@ -135,6 +144,11 @@ class LlamaCppBackend:
         if llm is not None:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(llm.close, limiter=self._limiter)
+
+    def _resolve(self) -> Path:
+        if callable(self._model_ref):
+            return self._model_ref(self._progress)
+        return resolve_model(self._model_ref, progress=self._progress)
 
     def _load(self, path: Path) -> llama_cpp.Llama:
         llm = self._open(path)
@@ -180,9 +194,10 @@ class LlamaCppBackend:
 
     @property
     def model_info(self) -> ModelInfo:
-        path = self._path or Path(str(self._model_ref or ""))
+        ref = None if callable(self._model_ref) else self._model_ref
+        path = self._path or Path(str(ref or ""))
         return ModelInfo(
-            id=self._model_id or str(self._model_ref or path.stem),
+            id=self._model_id or str(ref or path.stem),
             path=str(path),
             n_ctx=self._n_ctx,
             chat_format=self._turns.parser,

@@ -134,8 +134,10 @@ def _hf_cache_roots(hf_cache_path: str | os.PathLike[str] | None) -> list[Path]:
     return roots
 
 
-def _from_hf_cache(repo: str, filename: str, roots: list[Path], looked: list[str]) -> Path | None:
-    """`repo` + `filename` in a Hugging Face cache: models--org--name/snapshots/<revision>/filename."""
+def _snapshots(repo: str, roots: list[Path]) -> list[Path]:
+    """The snapshot folders of `repo` in Hugging Face caches (models--org--name/snapshots/<revision>), the
+    revision `refs/main` names first."""
+    found = []
     for root in roots:
         base = root / f"models--{repo.replace('/', '--')}"
         ref = base / "refs" / "main"
@@ -143,12 +145,37 @@ def _from_hf_cache(repo: str, filename: str, roots: list[Path], looked: list[str
         snapshots = base / "snapshots"
         if snapshots.is_dir():
             revisions += sorted(p.name for p in snapshots.iterdir() if p.name not in revisions)
-        for revision in revisions:
-            candidate = snapshots / revision / filename
-            if candidate.is_file():
-                return candidate
-        looked.append(str(snapshots / "*" / filename))
+        found += [snapshots / revision for revision in revisions]
+    return found
+
+
+def _from_hf_cache(repo: str, filename: str, roots: list[Path], looked: list[str]) -> Path | None:
+    """`repo` + `filename` in a Hugging Face cache: models--org--name/snapshots/<revision>/filename."""
+    for snapshot in _snapshots(repo, roots):
+        if (snapshot / filename).is_file():
+            return snapshot / filename
+    looked += [str(root / f"models--{repo.replace('/', '--')}" / "snapshots" / "*" / filename) for root in roots]
     return None
+
+
+def hf_snapshot(repo: str, marker: str, hf_cache_path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The snapshot folder of Hugging Face repo `repo` (OWNER/NAME) in the local cache that holds `marker`
+    (e.g. `config.json`), or None. Nothing is downloaded."""
+    if repo.count("/") != 1 or Path(repo).is_absolute():
+        return None
+    return next((s for s in _snapshots(repo, _hf_cache_roots(hf_cache_path)) if (s / marker).is_file()), None)
+
+
+def find_hf_folder(
+    ref: str, hf_cache_path: str | os.PathLike[str] | None = None, *, marker: str = "config.json"
+) -> Path | None:
+    """The Hugging Face model folder `ref` names: a directory holding safetensors (or `marker`) and no GGUF, or
+    OWNER/REPO in the local Hugging Face cache with `marker` in a snapshot; None when it is neither."""
+    path = Path(ref).expanduser()
+    if path.is_dir():
+        weights = (path / marker).is_file() or any(path.glob("*.safetensors"))
+        return path if weights and not any(path.glob("*.gguf")) else None
+    return hf_snapshot(ref, marker, hf_cache_path)
 
 
 def _split_files(paths: Sequence[str | os.PathLike[str]]) -> Path:

@@ -7,17 +7,18 @@ runs it (llama.cpp, ctransformers, a remote OpenAI-compatible server) is decided
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from inference.ctransformers_files import is_legacy_ggml
 from inference.errors import ModelNotFoundError
-from inference.models import DEFAULT_MODEL, EMBEDDED, Progress, resolve_model
+from inference.models import DEFAULT_MODEL, EMBEDDED, Progress, find_hf_folder, resolve_model
 from inference.pool import OpenableBackend
 from inference.remote import RemoteBackend
 
-Format = Literal["gguf", "ggml"]
+Format = Literal["gguf", "ggml", "safetensors"]
 EngineBackend = Literal["openai", "llama_cpp"]
 _IN_REPO = re.compile(r"^(?P<model>[^:]+):(?P<files>[^:]+)$")
 
@@ -38,10 +39,21 @@ class ModelSpec:
     hf_cache_path: str | None = None
     """The Hugging Face hub cache to search (default `$HF_HUB_CACHE`, then `$HF_HOME/hub`); nothing is downloaded."""
     format: Format | None = None
-    """The weights' container: `gguf` runs on llama.cpp, `ggml` (ggml, ggmf, ggjt) on ctransformers.
-    None: read from the file's first bytes (GGUF unless the file is a legacy GGML one)."""
+    """The weights' container: `gguf` runs on llama.cpp, `ggml` (ggml, ggmf, ggjt) on ctransformers,
+    `safetensors` (a Hugging Face model folder) is converted to GGUF once, cached, and run on llama.cpp.
+    None: a folder holding safetensors (or OWNER/REPO in the local Hugging Face cache) is `safetensors`;
+    a file is read from its first bytes (GGUF unless it is a legacy GGML one)."""
+    in_situ_quant: str | None = None
+    """For `safetensors`: quantize while converting, by mistral.rs's name (`Q4K`, `Q8_0`, ...) or llama.cpp's
+    (`Q4_K_M`, ...). None keeps `dtype`."""
+    dtype: str = "auto"
+    """For `safetensors`: the unquantized type of matrices, `f16`, `bf16`, `f32` or `auto` (bf16 weights stay
+    bf16, others become f16)."""
+    arch: str | None = None
+    """For `safetensors`: the architecture to convert as (mistral.rs's `arch=`), instead of config.json's."""
     lora_adapter: str | None = None
-    """A LoRA adapter applied at load time (GGUF only): a GGUF LoRA file, or a directory holding one."""
+    """A LoRA adapter applied at load time (GGUF only): a GGUF LoRA file, a directory holding one, or a PEFT
+    adapter folder (adapter_config.json + safetensors), converted for the model once and cached."""
     lora_scale: float = 1.0
     """The adapter's scale."""
     chat_template: str | None = None
@@ -112,16 +124,17 @@ def open_backend(spec: ModelSpec, *, model_id: str | None = None, progress: Prog
     weights = _weights(spec)
     if spec.url is not None:
         return _token_engine(spec, spec.url, weights, model_id, progress)
-    if _format(spec, weights) == "ggml":
+    fmt = _format(spec, weights)
+    if fmt == "ggml":
         return _ctransformers(spec, weights, model_id)
     from inference.llama_cpp_backend import LlamaCppBackend
 
     return LlamaCppBackend(
-        weights,
+        _converter(spec) if fmt == "safetensors" else weights,
         n_ctx=spec.n_ctx or 4096,
         n_threads=spec.threads,
         model_id=model_id,
-        lora_path=_adapter_path(spec.lora_adapter) if spec.lora_adapter is not None else None,
+        lora_path=_adapter(spec.lora_adapter) if spec.lora_adapter is not None else None,
         lora_scale=spec.lora_scale,
         trim_tool_results=spec.trim_tool_results,
         progress=progress,
@@ -191,7 +204,36 @@ def _format(spec: ModelSpec, weights: str | Path) -> Format:
         return spec.format
     if str(weights).lower() in EMBEDDED:  # an alias, even if a file of that name is here (resolve_model's order)
         return "gguf"
+    if spec.filename is None and find_hf_folder(spec.model, spec.hf_cache_path) is not None:
+        return "safetensors"
     return "ggml" if is_legacy_ggml(weights) else "gguf"
+
+
+def _converter(spec: ModelSpec) -> Callable[[Progress | None], Path]:
+    """What produces the GGUF of a safetensors model when the backend opens (converting it the first time)."""
+    from inference.hf_convert import ConvertOptions, convert_model, parse_dtype
+    from inference.llama_cpp_quantize import quant_name, quantize
+
+    folder = find_hf_folder(spec.model, spec.hf_cache_path)
+    if folder is None:
+        looked = [str(Path(spec.model).expanduser().resolve()), f"Hugging Face cache: {spec.model}/config.json"]
+        raise ModelNotFoundError(spec.model, looked)
+    quant = quant_name(spec.in_situ_quant) if spec.in_situ_quant else None
+    options = ConvertOptions(quant=quant, dtype=parse_dtype(spec.dtype), arch=spec.arch)
+    threads = spec.threads
+    return lambda progress: convert_model(
+        folder, options, quantizer=lambda src, dst, q: quantize(src, dst, q, threads=threads), progress=progress
+    )
+
+
+def _adapter(adapter: str) -> Path | Callable[[Path], Path]:
+    """A LoRA adapter: a PEFT folder (converted for the model once it is known), else a GGUF file."""
+    path = Path(adapter).expanduser()
+    if (path / "adapter_config.json").is_file():
+        from inference.hf_lora import convert_adapter
+
+        return lambda base: convert_adapter(path, base)
+    return _adapter_path(adapter)
 
 
 def _adapter_path(adapter: str) -> Path:
