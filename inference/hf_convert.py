@@ -99,6 +99,13 @@ def partial_file(target: Path, suffix: str = "") -> Iterator[Path]:
         partial.unlink(missing_ok=True)
 
 
+def source_name(folder: Path) -> str:
+    """A folder's name for the cache: OWNER--REPO for a Hugging Face cache snapshot, else the folder's own."""
+    if folder.parent.name == "snapshots":
+        return folder.parent.parent.name.removeprefix("models--")
+    return folder.name
+
+
 def weight_files(folder: Path) -> list[Path]:
     """The safetensors files of a model folder, sorted.
 
@@ -130,7 +137,7 @@ def convert_model(
     files = weight_files(folder)
     dtype = parse_dtype(options.dtype)
     key = cache_key(folder, files, options.quant or "", dtype, arch.name)
-    target = cache_dir() / "converted" / f"{folder.name}-{key}.{(options.quant or dtype).lower()}.gguf"
+    target = cache_dir() / "converted" / f"{source_name(folder)}-{key}.{(options.quant or dtype).lower()}.gguf"
     if target.is_file():
         return target
     tensors = _safetensors.read_folder(folder, files)
@@ -173,7 +180,7 @@ def write_model(
     if (freqs := _hf_arch.rope_freqs(config)) is not None:
         plan.append(("rope_freqs.weight", freqs, gguf.GGMLQuantizationType.F32))
     writer = gguf.GGUFWriter(out, arch.name)
-    writer.add_name(folder.name)
+    writer.add_name(source_name(folder))
     _hf_arch.add_metadata(writer, arch, config)
     writer.add_file_type({"f32": 0, "f16": 1, "bf16": 32}[dtype])
     writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
@@ -182,17 +189,19 @@ def write_model(
         shape = source.shape
         size = gguf.GGML_QUANT_SIZES[qtype][1] * int(np.prod(shape))
         writer.add_tensor_info(name, shape, np.dtype(np.float32), size, raw_dtype=qtype)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_ti_data_to_file()
-    done = 0
-    for name, source, qtype in plan:
-        data = source if isinstance(source, np.ndarray) else mapper.transform(name, _safetensors.read(source))
-        writer.write_tensor_data(_encode(data, qtype))
-        done += source.nbytes
-        progress(done, total)
-        del data
-    writer.close()
+    try:
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_ti_data_to_file()
+        done = 0
+        for name, source, qtype in plan:
+            data = source if isinstance(source, np.ndarray) else mapper.transform(name, _safetensors.read(source))
+            writer.write_tensor_data(_encode(data, qtype))
+            done += source.nbytes
+            progress(done, total)
+            del data
+    finally:
+        writer.close()
 
 
 def _encode(data: np.ndarray, qtype: gguf.GGMLQuantizationType) -> np.ndarray:

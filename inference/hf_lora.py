@@ -14,7 +14,7 @@ import numpy as np
 
 from inference import _hf_arch, _safetensors
 from inference.errors import ModelLoadError
-from inference.hf_convert import cache_key, partial_file, weight_files
+from inference.hf_convert import cache_key, partial_file, source_name, weight_files
 from inference.models import cache_dir
 
 _PREFIX = "base_model.model."
@@ -63,7 +63,7 @@ def convert_adapter(folder: Path, base: Path) -> Path:
     arch, hparams = _base(base)
     files = weight_files(folder)
     key = cache_key(folder, files, arch.name, json.dumps(hparams, sort_keys=True))
-    target = cache_dir() / "converted" / f"{folder.name}-{key}.lora.gguf"
+    target = cache_dir() / "converted" / f"{source_name(folder)}-{key}.lora.gguf"
     if target.is_file():
         return target
     tensors = _safetensors.read_folder(folder, files)
@@ -81,10 +81,12 @@ def convert_adapter(folder: Path, base: Path) -> Path:
             if part == "lora_b":  # B's rows are the output rows: reordered as the base weight's are
                 data = mapper.transform(gguf_name, data)
             writer.add_tensor(f"{gguf_name}.{part}", data.astype(np.float32, copy=False))
-        writer.write_header_to_file()
-        writer.write_kv_data_to_file()
-        writer.write_tensors_to_file()
-        writer.close()
+        try:
+            writer.write_header_to_file()
+            writer.write_kv_data_to_file()
+            writer.write_tensors_to_file()
+        finally:
+            writer.close()
         os.replace(partial, target)
     return target
 

@@ -134,7 +134,7 @@ def open_backend(spec: ModelSpec, *, model_id: str | None = None, progress: Prog
         n_ctx=spec.n_ctx or 4096,
         n_threads=spec.threads,
         model_id=model_id,
-        lora_path=_adapter(spec.lora_adapter) if spec.lora_adapter is not None else None,
+        lora_path=_adapter(spec.lora_adapter, spec.hf_cache_path) if spec.lora_adapter is not None else None,
         lora_scale=spec.lora_scale,
         trim_tool_results=spec.trim_tool_results,
         progress=progress,
@@ -226,13 +226,14 @@ def _converter(spec: ModelSpec) -> Callable[[Progress | None], Path]:
     )
 
 
-def _adapter(adapter: str) -> Path | Callable[[Path], Path]:
-    """A LoRA adapter: a PEFT folder (converted for the model once it is known), else a GGUF file."""
-    path = Path(adapter).expanduser()
-    if (path / "adapter_config.json").is_file():
+def _adapter(adapter: str, hf_cache_path: str | None) -> Path | Callable[[Path], Path]:
+    """A LoRA adapter: a PEFT folder, here or in the Hugging Face cache (converted for the model once it is
+    known), else a GGUF file."""
+    folder = find_hf_folder(adapter, hf_cache_path, marker="adapter_config.json")
+    if folder is not None:
         from inference.hf_lora import convert_adapter
 
-        return lambda base: convert_adapter(path, base)
+        return lambda base: convert_adapter(folder, base)
     return _adapter_path(adapter)
 
 

@@ -22,6 +22,7 @@ from agent.errors import AgentError
 from agent.options import AgentOptions
 from agent.session import SessionError
 from inference import DEFAULT_MODEL, InferenceError, ModelSpec, SamplingParams, open_backend, served_id
+from inference.models import find_hf_folder
 from mcp_client import McpClientConfig, MCPClientError, MCPClientManager, ServerState, bundled_config
 from tools._aio import root_cause
 
@@ -36,7 +37,8 @@ Model = Annotated[
         "--model",
         "-m",
         help="A GGUF (or GGML) file or directory, an embedded alias (smollm2-135m, gemma3-270m), or a file in the "
-        "Hugging Face cache or a directory as OWNER/REPO:FILE.gguf (split parts: :PART1,PART2). "
+        "Hugging Face cache or a directory as OWNER/REPO:FILE.gguf (split parts: :PART1,PART2); or a Hugging Face "
+        "safetensors model, a folder or OWNER/REPO in the local cache, converted to GGUF once (cached). "
         "With --engine-url: the engine's model name.",
     ),
 ]
@@ -65,6 +67,14 @@ EngineBackendOption = Annotated[
     ),
 ]
 Threads = Annotated[int | None, typer.Option(min=1, help="CPU threads (default: the physical cores).")]
+Isq = Annotated[
+    str | None,
+    typer.Option(
+        "--isq",
+        help="Quantize a safetensors --model as it is converted: Q4K, Q8_0, ... (mistral.rs's names) "
+        "or Q4_K_M, ... (llama.cpp's).",
+    ),
+]
 MaxRounds = Annotated[int, typer.Option(min=1, help="Model turns per run at most.")]
 Temperature = Annotated[float, typer.Option(min=0.0, help="Sampling temperature; 0 is greedy.")]
 MaxTokens = Annotated[int, typer.Option(min=1, help="Tokens per model turn at most.")]
@@ -83,6 +93,7 @@ class Settings:
     mcp_config: Path | None = None
     engine_url: str | None = None
     threads: int | None = None
+    isq: str | None = None
     max_rounds: int = 6
     temperature: float = 0.0
     max_tokens: int = 256
@@ -111,7 +122,8 @@ class Settings:
                            chat_format=self.chat_format)
         if self.engine_url:
             return ModelSpec(model=self.model, url=self.engine_url, timeout_secs=self.engine_timeout)
-        return replace(ModelSpec.parse(self.model), threads=self.threads, chat_format=self.chat_format)
+        spec = ModelSpec.parse(self.model)
+        return replace(spec, threads=self.threads, chat_format=self.chat_format, in_situ_quant=self.isq)
 
     def mcp(self) -> McpClientConfig:
         """The MCP servers: the --mcp-config file, or the bundled ones. Raises MCPConfigError."""
@@ -128,7 +140,7 @@ class _Loading:
     """What shows while the engine opens: a spinner, and a bar while an embedded model is assembled (the
     first time, a few hundred MB). One live display, as rich allows only one at a time."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, *, bar: str | None = None) -> None:
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -139,6 +151,7 @@ class _Loading:
         )
         self._spinner = self._progress.add_task(what, total=None, size="")
         self._bar: TaskID | None = None
+        self._bar_label = bar or "Assembling the embedded model"
 
     def __enter__(self) -> _Loading:
         self._progress.start()
@@ -151,7 +164,7 @@ class _Loading:
         """The assembly's progress, in bytes (called from the loading thread)."""
         if self._bar is None:
             self._progress.update(self._spinner, visible=False)
-            self._bar = self._progress.add_task("Assembling the embedded model", total=total, size="")
+            self._bar = self._progress.add_task(self._bar_label, total=total, size="")
         self._progress.update(self._bar, completed=done, total=total, size=f"{done / 1e6:.0f}/{total / 1e6:.0f} MB")
         if done >= total:
             self._progress.update(self._bar, visible=False)
@@ -165,8 +178,9 @@ async def open_engine(settings: Settings, *, with_tools: bool = True) -> AsyncIt
     what = f"Connecting to {settings.engine_url}" if settings.engine_url else f"Loading model {settings.model}"
     servers = f" and starting {len(config.servers)} MCP server(s)" if config and config.servers else ""
     async with AsyncExitStack() as stack:
-        with _Loading(f"{what}{servers}…") as loading:
-            spec = settings.model_spec()
+        spec = settings.model_spec()
+        bar = "Converting to GGUF" + (f" and quantizing to {spec.in_situ_quant}" if spec.in_situ_quant else "")
+        with _Loading(f"{what}{servers}…", bar=bar if _is_safetensors(spec) else None) as loading:
             model_id = served_id(spec)
             backend = open_backend(spec, model_id=model_id, progress=loading)
             options = settings.agent_options()
@@ -174,6 +188,12 @@ async def open_engine(settings: Settings, *, with_tools: bool = True) -> AsyncIt
             await stack.enter_async_context(engine)
         warn_failed_servers(engine.mcp)
         yield engine
+
+
+def _is_safetensors(spec: ModelSpec) -> bool:
+    if spec.url is not None or spec.filename is not None:
+        return False
+    return spec.format == "safetensors" or find_hf_folder(spec.model, spec.hf_cache_path) is not None
 
 
 def warn_failed_servers(manager: MCPClientManager | None) -> None:
@@ -188,8 +208,8 @@ _HINTS: list[tuple[type[Exception], str]] = [
     (SessionError, "the file must be a conversation saved by /save (or agent.session.save)"),
     (
         InferenceError,
-        "check --model: a GGUF path, an embedded alias (smollm2-135m, gemma3-270m) or OWNER/REPO:FILE.gguf; "
-        "or --engine-url",
+        "check --model: a GGUF path, an embedded alias (smollm2-135m, gemma3-270m), OWNER/REPO:FILE.gguf, "
+        "a safetensors model folder or OWNER/REPO in the Hugging Face cache; or --engine-url",
     ),
     (MCPClientError, "check --mcp-config (or MCP_CONFIG_PATH) and that each server's command or URL works"),
     (AgentError, "check the request's options"),

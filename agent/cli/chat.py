@@ -24,6 +24,7 @@ from rich.text import Text
 from agent import session
 from agent.cli._common import (
     EngineUrl,
+    Isq,
     MaxRounds,
     MaxTokens,
     McpConfig,
@@ -317,6 +318,7 @@ def chat(
     mcp_config: McpConfig = None,
     engine_url: EngineUrl = None,
     threads: Threads = None,
+    isq: Isq = None,
     max_rounds: MaxRounds = 6,
     temperature: Temperature = 0.0,
     max_tokens: MaxTokens = 256,

@@ -12,6 +12,7 @@ from rich.status import Status
 
 from agent.cli._common import (
     EngineUrl,
+    Isq,
     MaxRounds,
     MaxTokens,
     McpConfig,
@@ -101,6 +102,7 @@ def run(
     mcp_config: McpConfig = None,
     engine_url: EngineUrl = None,
     threads: Threads = None,
+    isq: Isq = None,
     max_rounds: MaxRounds = 6,
     temperature: Temperature = 0.0,
     max_tokens: MaxTokens = 256,

@@ -47,7 +47,6 @@ IGNORED_OPTIONS = frozenset(
         "token_source",
         "speculative_gamma",
         "num_device_layers",
-        "in_situ_quant",
         "pa_gpu_mem",
         "pa_gpu_mem_usage",
         "pa_ctxt_len",
@@ -71,7 +70,7 @@ UNSUPPORTED_OPTIONS = {
 
 
 # ... and ones that map onto ours (see `_mapped`).
-MAPPED_OPTIONS = frozenset({"seed", "chat_template", "jinja_explicit"})
+MAPPED_OPTIONS = frozenset({"seed", "chat_template", "jinja_explicit", "in_situ_quant"})
 
 
 def _check_options(options: Mapping[str, Any]) -> None:
@@ -269,7 +268,8 @@ class Runner:
     """A loaded model (and the tools of its MCP servers), as mistral.rs's `Runner`.
 
     Args:
-        which: The model: `Which.GGUF(...)`, `Which.LoraGGUF(...)`, `Which.GGML(...)` or `Which.Remote(...)`.
+        which: The model: `Which.GGUF(...)`, `Which.LoraGGUF(...)`, `Which.Plain(...)`, `Which.Lora(...)`,
+            `Which.GGML(...)` or `Which.Remote(...)`.
         mcp_client_config: MCP servers whose tools the model may call during a request (None: no tools).
         model_id: The id the model is listed and routed under (default: the `Which`'s model reference).
         agent_options: Base options of every request: `max_rounds` (a request's `max_tool_rounds` overrides
@@ -279,8 +279,9 @@ class Runner:
         chat_format: The model's tool-call format (a parser name), when the detected one is wrong.
         **mistralrs_options: mistral.rs's other Runner arguments: `seed` sets the default sampling seed;
             `chat_template` (a template, a Jinja file or a tokenizer_config JSON file) and
-            `jinja_explicit` (a Jinja file) replace the model's chat template; `max_seqs`,
-            `no_kv_cache`, `in_situ_quant`, paged-attention settings and the like are accepted and
+            `jinja_explicit` (a Jinja file) replace the model's chat template; `in_situ_quant`
+            (`Q4K`, `Q8_0`, ..., or llama.cpp's `Q4_K_M`) quantizes a `Which.Plain`/`Which.Lora` model as it
+            is converted; `max_seqs`, `no_kv_cache`, paged-attention settings and the like are accepted and
             ignored; `which_draft`, `anymoe_config`, `enable_search`, `search_callback` and
             `tool_callbacks` are refused when set.
 
@@ -332,7 +333,9 @@ class Runner:
         mistralrs_options: Mapping[str, Any],
     ) -> None:
         _check_options(mistralrs_options)
-        load = replace(load, chat_template=_chat_template(mistralrs_options))
+        load = replace(
+            load, chat_template=_chat_template(mistralrs_options), in_situ_quant=mistralrs_options.get("in_situ_quant")
+        )
         options = agent_options or AgentOptions()
         if mistralrs_options.get("seed") is not None:
             options = replace(options, sampling=replace(options.sampling, seed=int(mistralrs_options["seed"])))

@@ -1,21 +1,24 @@
 """`Which`: the model to load, with mistral.rs's variant and field names, mapped onto our `ModelSpec`.
 
-Supported: `Which.GGUF` and `Which.LoraGGUF` (llama.cpp), `Which.GGML` (ctransformers) and our
-`Which.Remote` (any OpenAI-compatible engine). The other mistral.rs variants exist with their fields so
-ported code reads the same, and raise `UnsupportedModelError` naming the supported ones. Constructing a
-variant loads nothing; `to_spec()` is its `ModelSpec`, `to_backend()` an unopened backend for it.
+Supported: `Which.GGUF` and `Which.LoraGGUF` (llama.cpp), `Which.Plain` and `Which.Lora` (safetensors,
+converted to GGUF once and cached), `Which.GGML` (ctransformers) and our `Which.Remote` (any OpenAI-compatible
+engine). The other mistral.rs variants exist with their fields so ported code reads the same, and raise
+`UnsupportedModelError` naming the supported ones. Constructing a variant loads nothing; `to_spec()` is its
+`ModelSpec`, `to_backend()` an unopened backend for it.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from agent.errors import UnsupportedModelError
-from inference import ModelSpec, open_backend
+from inference import ModelNotFoundError, ModelSpec, open_backend
+from inference.models import find_hf_folder
 from inference.pool import OpenableBackend
 
-SUPPORTED = ("GGUF", "LoraGGUF", "GGML", "Remote")
+SUPPORTED = ("GGUF", "LoraGGUF", "GGML", "Remote", "Plain", "Lora")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,6 +35,8 @@ class LoadOptions:
     """A Jinja chat template to use instead of the model's own."""
     chat_format: str | None = None
     """The tool-call format of the model's output (a parser name), instead of the one detected."""
+    in_situ_quant: str | None = None
+    """mistral.rs's ISQ: the type a safetensors model is quantized to as it is converted (`Q4K`, `Q8_0`, ...)."""
 
 
 class ModelSelector:
@@ -59,6 +64,7 @@ class ModelSelector:
             trim_tool_results=options.trim_tool_results,
             chat_template=options.chat_template or spec.chat_template,
             chat_format=options.chat_format,
+            in_situ_quant=options.in_situ_quant,
         )
 
     def to_backend(self, *, model_id: str, options: LoadOptions | None = None) -> OpenableBackend:
@@ -87,7 +93,8 @@ class GGUF(ModelSelector):
     None), a GGUF file, a directory (with `quantized_filename`, or holding one GGUF), or a Hugging Face
     repo id whose `quantized_filename` is in the local Hugging Face cache (nothing is downloaded). A list
     of filenames names the parts of a split model. `tok_model_id`, `topology`, `dtype` and
-    `auto_map_params` are accepted and ignored: the GGUF file carries its tokenizer and chat template.
+    `auto_map_params` are accepted and ignored: the GGUF file carries its tokenizer and chat template
+    (and is quantized already: the Runner's `in_situ_quant` does not apply).
     """
 
     supported: ClassVar[bool] = True
@@ -111,9 +118,10 @@ class GGUF(ModelSelector):
 class LoraGGUF(ModelSelector):
     """A GGUF model with a LoRA adapter applied at load time.
 
-    `adapters_model_id` is the adapter: a GGUF LoRA file, or a directory holding one. mistral.rs's
-    `order` (an X-LoRA/LoRA ordering file) is accepted and ignored: one adapter is applied, scaled by
-    our `lora_scale`. The model fields are those of `Which.GGUF`.
+    `adapters_model_id` is the adapter: a GGUF LoRA file, a directory holding one, or a PEFT adapter folder
+    (adapter_config.json + safetensors, converted for the model once and cached). mistral.rs's `order` (an
+    X-LoRA/LoRA ordering file) is accepted and ignored: one adapter is applied, with its own alpha / r,
+    scaled by our `lora_scale`. The model fields are those of `Which.GGUF`.
     """
 
     supported: ClassVar[bool] = True
@@ -214,6 +222,18 @@ class Remote(ModelSelector):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Plain(ModelSelector):
+    """A Hugging Face safetensors model, converted to GGUF once (cached) and run by llama.cpp.
+
+    `model_id` is a model folder (config.json, tokenizer.json, *.safetensors) or a Hugging Face repo id
+    found in the local Hugging Face cache (`hf_cache_path`, `$HF_HUB_CACHE`, `$HF_HOME/hub`; nothing is
+    downloaded). The Runner's `in_situ_quant` quantizes it with llama.cpp's quantizer; `dtype` (`f16`,
+    `bf16`, `f32`, `auto`) is the type of unquantized matrices; `arch` overrides the architecture that
+    config.json declares (llama family: Llama, SmolLM, Mistral, Qwen2, Qwen3; and Gemma 3).
+    `tokenizer_json`, `topology`, `organization`, `auto_map_params` and `matformer_config_path` are accepted
+    and ignored; mistral.rs's UQFF files and imatrix calibration are refused when set.
+    """
+
+    supported: ClassVar[bool] = True
     model_id: str
     arch: Any = None
     tokenizer_json: str | None = None
@@ -228,6 +248,71 @@ class Plain(ModelSelector):
     hf_cache_path: str | None = None
     matformer_config_path: str | None = None
 
+    def default_id(self) -> str:
+        return self.model_id
+
+    def _spec(self) -> ModelSpec:
+        return _plain_spec(self, self.model_id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lora(ModelSelector):
+    """A PEFT LoRA adapter on a safetensors model, both converted to GGUF once (cached).
+
+    `adapter_model_id` is the PEFT adapter folder (adapter_config.json + safetensors) or a repo id in the
+    local Hugging Face cache; `model_id` the base model as for `Which.Plain` (default: the adapter's
+    `base_model_name_or_path`). The adapter is applied with its alpha / r, scaled by our `lora_scale`.
+    """
+
+    supported: ClassVar[bool] = True
+    adapter_model_id: str
+    arch: Any = None
+    model_id: str | None = None
+    tokenizer_json: str | None = None
+    topology: str | None = None
+    from_uqff: str | list[str] | None = None
+    write_uqff: str | None = None
+    dtype: Any = "auto"
+    auto_map_params: Any = None
+    hf_cache_path: str | None = None
+    lora_scale: float = 1.0
+    """Ours: the adapter's scale."""
+
+    def default_id(self) -> str:
+        return self.model_id or self.adapter_model_id
+
+    def _spec(self) -> ModelSpec:
+        base = self.model_id or _adapter_base(self.adapter_model_id, self.hf_cache_path)
+        spec = _plain_spec(self, base)
+        return replace(spec, lora_adapter=self.adapter_model_id, lora_scale=self.lora_scale)
+
+
+def _plain_spec(which: Plain | Lora, model: str) -> ModelSpec:
+    """The fields `Which.Plain` and `Which.Lora` share, as a safetensors spec."""
+    for name in ("from_uqff", "write_uqff", "calibration_file", "imatrix"):
+        if getattr(which, name, None):
+            raise ValueError(f"Which.{type(which).__name__}: {name}= is mistral.rs's (UQFF, imatrix); not supported")
+    arch = getattr(which.arch, "name", which.arch)
+    return ModelSpec(
+        model=model,
+        hf_cache_path=which.hf_cache_path,
+        format="safetensors",
+        dtype=str(getattr(which.dtype, "name", which.dtype)).lower(),
+        arch=str(arch) if arch is not None else None,
+    )
+
+
+def _adapter_base(adapter: str, hf_cache_path: str | None) -> str:
+    """The base model a PEFT adapter names (`base_model_name_or_path` in its adapter_config.json)."""
+    folder = find_hf_folder(adapter, hf_cache_path, marker="adapter_config.json")
+    config = folder / "adapter_config.json" if folder is not None else None
+    if config is None or not config.is_file():
+        raise ModelNotFoundError(adapter, [f"{adapter}/adapter_config.json (name the base with model_id=)"])
+    base = json.loads(config.read_text(encoding="utf-8")).get("base_model_name_or_path")
+    if not isinstance(base, str) or not base:
+        raise ValueError(f"Which.Lora: {config} names no base_model_name_or_path; pass model_id=")
+    return base
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class XLora(ModelSelector):
@@ -237,20 +322,6 @@ class XLora(ModelSelector):
     model_id: str | None = None
     tokenizer_json: str | None = None
     tgt_non_granular_index: int | None = None
-    topology: str | None = None
-    from_uqff: str | list[str] | None = None
-    write_uqff: str | None = None
-    dtype: Any = "auto"
-    auto_map_params: Any = None
-    hf_cache_path: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Lora(ModelSelector):
-    adapter_model_id: str
-    arch: Any = None
-    model_id: str | None = None
-    tokenizer_json: str | None = None
     topology: str | None = None
     from_uqff: str | list[str] | None = None
     write_uqff: str | None = None
@@ -291,9 +362,7 @@ class Speech(ModelSelector):
 
 
 _REASONS = {
-    "Plain": "safetensors models need mistral.rs; use a GGUF build of the model with Which.GGUF",
     "XLora": "X-LoRA needs mistral.rs",
-    "Lora": "LoRA on safetensors needs mistral.rs; use Which.LoraGGUF with a GGUF adapter",
     "VisionPlain": "the local models read text only",
     "DiffusionPlain": "image generation is not part of this framework",
     "Speech": "speech generation is not part of this framework",

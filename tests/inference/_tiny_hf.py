@@ -18,7 +18,7 @@ CORPUS = [
     "Hello world. Bonjour le monde. Hola mundo. 1234567890",
 ] * 20
 SAMPLES = ["Hello world!", "The lazy dog jumps 1234 times.", "  spaces  and\nnewlines\t", "Tokyo? apple, banana",
-           "unseen wörds ünïcode 東京 🙂", ""]  # fmt: skip
+           "unseen wörds ünïcode 東京 🙂", ""]
 CHATML = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
@@ -41,11 +41,11 @@ def llama_tokenizer(folder: Path) -> Tokenizer:
     trainer = trainers.BpeTrainer(
         vocab_size=700, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
-    )  # fmt: skip
+    )
     tokenizer.train_from_iterator(CORPUS, trainer)
     tokenizer.save(str(folder / "tokenizer.json"))
     config = {"bos_token": "<|im_start|>", "eos_token": "<|im_end|>", "add_bos_token": False,
-              "chat_template": CHATML, "tokenizer_class": "GPT2Tokenizer"}  # fmt: skip
+              "chat_template": CHATML, "tokenizer_class": "GPT2Tokenizer"}
     (folder / "tokenizer_config.json").write_text(json.dumps(config))
     return tokenizer
 
@@ -66,7 +66,7 @@ def gemma_tokenizer(folder: Path) -> Tokenizer:
         {"id": vocab[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False,
          "special": True}
         for t in [*specials, "<start_of_turn>", "<end_of_turn>"]
-    ]  # fmt: skip
+    ]
     bos = {"SpecialToken": {"id": "<bos>", "type_id": 0}}
     spec = {
         "version": "1.0",
@@ -87,10 +87,10 @@ def gemma_tokenizer(folder: Path) -> Tokenizer:
         "model": {"type": "BPE", "dropout": None, "unk_token": "<unk>", "continuing_subword_prefix": None,
                   "end_of_word_suffix": None, "fuse_unk": True, "byte_fallback": True, "ignore_merges": False,
                   "vocab": vocab, "merges": learned["merges"]},
-    }  # fmt: skip
+    }
     (folder / "tokenizer.json").write_text(json.dumps(spec, ensure_ascii=False))
     config = {"bos_token": "<bos>", "eos_token": "<eos>", "unk_token": "<unk>", "pad_token": "<pad>",
-              "add_bos_token": True, "add_eos_token": False, "chat_template": GEMMA}  # fmt: skip
+              "add_bos_token": True, "add_eos_token": False, "chat_template": GEMMA}
     (folder / "tokenizer_config.json").write_text(json.dumps(config))
     return Tokenizer.from_file(str(folder / "tokenizer.json"))
 
@@ -145,14 +145,14 @@ def write_model(folder: Path, family: str = "llama", *, seed: int = 0, dtype: ty
         "hidden_size": HIDDEN, "intermediate_size": FFN, "num_hidden_layers": LAYERS, "num_attention_heads": HEADS,
         "num_key_value_heads": KV_HEADS, "vocab_size": vocab, "max_position_embeddings": 2048,
         "rms_norm_eps": 1e-6, "tie_word_embeddings": True, "torch_dtype": "float16",
-    }  # fmt: skip
+    }
     if gemma:
         config |= {"architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", "head_dim": HEAD_DIM,
                    "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0, "sliding_window": 512,
-                   "query_pre_attn_scalar": HEAD_DIM, "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0}  # fmt: skip
+                   "query_pre_attn_scalar": HEAD_DIM, "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0}
     else:
         config |= {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "rope_theta": 10000.0,
-                   "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu"}  # fmt: skip
+                   "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu"}
     (folder / "config.json").write_text(json.dumps(config, indent=2))
     return tokenizer
 
@@ -169,6 +169,6 @@ def write_adapter(folder: Path, *, scale: float = 1.0, rank: int = 4, seed: int 
             tensors[f"{name}.lora_B.weight"] = (rng.standard_normal((out, rank)) * scale).astype(np.float32)
     save_file(tensors, str(folder / "adapter_model.safetensors"))
     config = {"peft_type": "LORA", "r": rank, "lora_alpha": 2 * rank, "target_modules": ["q_proj", "v_proj"],
-              "lora_dropout": 0.0, "bias": "none", "task_type": "CAUSAL_LM", "use_rslora": False}  # fmt: skip
+              "lora_dropout": 0.0, "bias": "none", "task_type": "CAUSAL_LM", "use_rslora": False}
     (folder / "adapter_config.json").write_text(json.dumps(config))
     return folder

@@ -206,9 +206,7 @@ def test_a_single_runner_offers_the_multi_model_methods(runner: Runner) -> None:
 @pytest.mark.parametrize(
     "which",
     [
-        Which.Plain(model_id="microsoft/Phi-3.5-mini-instruct"),
         Which.XLora(xlora_model_id="x", order="o.json"),
-        Which.Lora(adapter_model_id="a"),
         Which.VisionPlain(model_id="google/gemma-3-4b-it", arch="gemma3"),
         Which.DiffusionPlain(model_id="black-forest-labs/FLUX.1-schnell", arch="flux"),
         Which.Speech(model_id="nari-labs/Dia-1.6B", arch="dia"),

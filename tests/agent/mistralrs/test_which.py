@@ -36,6 +36,14 @@ PARTS = ["q-00001-of-00002.gguf", "q-00002-of-00002.gguf"]
             Which.Remote(url="http://127.0.0.1:8080/v1", model="qwen", api_key="sk-1", timeout_secs=5.0),
             ModelSpec(model="qwen", url="http://127.0.0.1:8080/v1", api_key="sk-1", timeout_secs=5.0),
         ),
+        (
+            Which.Plain(model_id="org/m", dtype="BF16", arch="mistral", hf_cache_path="/hub", tokenizer_json="t"),
+            ModelSpec(model="org/m", hf_cache_path="/hub", format="safetensors", dtype="bf16", arch="mistral"),
+        ),
+        (
+            Which.Lora(adapter_model_id="adapter/", model_id="base/", lora_scale=0.5),
+            ModelSpec(model="base/", format="safetensors", lora_adapter="adapter/", lora_scale=0.5),
+        ),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, ModelSelector) else "",
 )
@@ -55,9 +63,20 @@ def test_the_runners_load_options_fill_the_spec() -> None:
 
 @pytest.mark.parametrize(
     "which",
-    [Which.Plain(model_id="m"), Which.Lora(adapter_model_id="a"), Which.Speech(model_id="m", arch="dia")],
+    [
+        Which.XLora(xlora_model_id="x", order="o.json"),
+        Which.VisionPlain(model_id="m", arch="gemma3"),
+        Which.Speech(model_id="m", arch="dia"),
+    ],
     ids=lambda w: type(w).__name__,
 )
 def test_unsupported_variants_have_no_spec(which: ModelSelector) -> None:
     with pytest.raises(UnsupportedModelError, match="supported variants: Which.GGUF, Which.LoraGGUF"):
         which.to_spec()
+
+
+def test_the_runners_in_situ_quant_reaches_the_spec_and_uqff_is_refused() -> None:
+    spec = Which.Plain(model_id="m").to_spec(LoadOptions(in_situ_quant="Q4K"))
+    assert (spec.format, spec.in_situ_quant) == ("safetensors", "Q4K")
+    with pytest.raises(ValueError, match="from_uqff="):
+        Which.Plain(model_id="m", from_uqff="m.uqff").to_spec()
