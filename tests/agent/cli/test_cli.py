@@ -95,3 +95,18 @@ def test_a_ggml_file_in_the_hugging_face_cache_runs_on_ctransformers(tmp_path: P
     assert done.returncode == 0, done.stderr
     response = json.loads(done.stdout)
     assert response["model"] == "tiny.ggjt" and 0 < response["usage"]["completion_tokens"] <= 4
+
+
+def test_a_safetensors_model_in_the_hugging_face_cache_is_converted_quantized_and_run(tmp_path: Path) -> None:
+    from tests.inference._tiny_hf import write_model
+
+    write_model(tmp_path / "hub" / "models--someone--tiny-llama" / "snapshots" / "rev1")
+    args = ["run", "hi", "--model", "someone/tiny-llama", "--isq", "Q8_0", "--max-tokens", "4", "--json",
+            "--mcp-config", _empty_config(tmp_path)]
+    env = {"HF_HUB_CACHE": str(tmp_path / "hub"), "MCPAGENT_CACHE": str(tmp_path / "cache")}
+    done = _mcpagent(*args, **env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["model"] == "someone/tiny-llama"
+    assert [p.suffixes[-2:] for p in (tmp_path / "cache" / "converted").iterdir()] == [[".q8_0", ".gguf"]]
+    bad = _mcpagent(*args[:4], "--isq", "Q1Z", "--mcp-config", _empty_config(tmp_path), **env)
+    assert bad.returncode == 1 and "in_situ_quant: 'Q1Z' is not a quantization" in bad.stderr
