@@ -55,7 +55,10 @@ class PromptBuilder:
 
     def render(self, request: ChatRequest) -> str:
         return self.template.render(
-            self.format.messages(request), tools=self.format.tools(request), add_generation_prompt=True
+            self.format.messages(request),
+            tools=self.format.tools(request),
+            add_generation_prompt=True,
+            **request.chat_template_kwargs,
         )
 
     def prepare(self, request: ChatRequest) -> Prepared:
@@ -87,7 +90,11 @@ class PromptBuilder:
         if not request.tools:
             return 0
         system = [m for m in request.messages[:1] if m.role == "system"]
-        probe = ChatRequest(messages=(*system, Message(role="user", content="\x01")), tools=request.tools)
+        probe = ChatRequest(
+            messages=(*system, Message(role="user", content="\x01")),
+            tools=request.tools,
+            chat_template_kwargs=request.chat_template_kwargs,
+        )
         shared = os.path.commonprefix([self.render(probe), self.render(request)])
         head = self.tokenize(shared)[:-1]
         return len(head) if tokens[: len(head)] == head else 0

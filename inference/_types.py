@@ -62,6 +62,8 @@ class ChatRequest:
     """A JSON schema the answer must follow (compiled to a grammar). Without tools, or with `tool_choice`
     "none", the whole turn is such an answer; with tools, a backend whose `model_info.schema_with_tools` is
     true makes the turn a tool call or such an answer, and the others constrain the whole turn."""
+    chat_template_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    """More variables for the model's chat template (`enable_thinking`, ...), as `apply_chat_template` takes them."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

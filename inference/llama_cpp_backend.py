@@ -127,7 +127,10 @@ class LlamaCppBackend:
             or FALLBACKS.get(metadata.get("general.architecture", ""))
         )
         self._template = ChatTemplate(
-            source, bos_token=self._piece(self._llm.token_bos()), eos_token=self._piece(self._llm.token_eos())
+            source,
+            bos_token=self._piece(self._llm.token_bos()),
+            eos_token=self._piece(self._llm.token_eos()),
+            special_tokens=self._named_tokens(metadata),
         )
         self._turns = TurnFormat.choose(self._template, metadata, override=self._chat_format)
         self._prompts = PromptBuilder(
@@ -182,6 +185,12 @@ class LlamaCppBackend:
 
     def _piece(self, token: int) -> str:
         return self._require().detokenize([token], special=True).decode("utf-8", "replace")
+
+    def _named_tokens(self, metadata: dict[str, str]) -> dict[str, str]:
+        """The unknown and padding tokens the GGUF names: a Hugging Face tokenizer built from the file passes
+        them to the chat template too (as `unk_token`, `pad_token`)."""
+        keys = {"unk_token": "tokenizer.ggml.unknown_token_id", "pad_token": "tokenizer.ggml.padding_token_id"}
+        return {name: self._piece(int(metadata[key])) for name, key in keys.items() if key in metadata}
 
     def _find_stop_tokens(self) -> set[int]:
         llm = self._require()
