@@ -44,13 +44,15 @@ $(STAMP): pyproject.toml
 llama-server: $(LLAMA_SERVER)
 
 $(LLAMA_SERVER): | $(STAMP)
-	@echo "Compiling llama-server from the $(LLAMA_CPP) sources (once per machine)"
-	@rm -rf $(@D).tmp && mkdir -p $(@D).tmp && \
+	@echo "Compiling llama-server from the $(LLAMA_CPP) sources (once per machine: about 17 minutes on 2 cores)"
+	@command -v cmake >/dev/null || $(PY) -m pip install --quiet cmake  # no system cmake: PyPI's
+	@rm -rf $(@D).tmp && mkdir -p $(@D).tmp && export PATH="$$PATH:$(abspath $(VENV))/bin" && \
 	$(PY) -m pip download --quiet --no-deps --no-binary :all: -d $(@D).tmp '$(LLAMA_CPP)' && \
 	tar -xzf $(@D).tmp/llama_cpp_python-*.tar.gz -C $(@D).tmp && \
-	cmake -S $(@D).tmp/llama_cpp_python-*/vendor/llama.cpp -B $(@D).tmp/build -DCMAKE_BUILD_TYPE=Release \
-		$(LLAMA_SERVER_CMAKE_ARGS) >$(@D).tmp/cmake.log && \
-	cmake --build $(@D).tmp/build --target llama-server -j $$(nproc) >$(@D).tmp/build.log && \
+	{ cmake -S $(@D).tmp/llama_cpp_python-*/vendor/llama.cpp -B $(@D).tmp/build -DCMAKE_BUILD_TYPE=Release \
+		$(LLAMA_SERVER_CMAKE_ARGS) >$(@D).tmp/build.log 2>&1 && \
+	  cmake --build $(@D).tmp/build --target llama-server -j $$(nproc) >>$(@D).tmp/build.log 2>&1 || \
+	  { tail -n 40 $(@D).tmp/build.log; echo "llama-server did not build; the whole log: $(@D).tmp/build.log"; exit 1; }; } && \
 	mkdir -p $(@D) && cp $(@D).tmp/build/bin/llama-server $@ && rm -rf $(@D).tmp
 
 demo: venv
