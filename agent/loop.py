@@ -192,6 +192,7 @@ class Agent:
             tool_choice=tool_choice,
             sampling=options.sampling,
             max_calls_per_turn=options.max_calls_per_turn,
+            chat_template_kwargs=options.chat_template_kwargs,
         )
 
     async def first_request(

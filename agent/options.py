@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from agent.approval import Approver
 from inference import SamplingParams, ToolChoice
@@ -30,3 +32,5 @@ class AgentOptions:
     tool_budget_tokens: int | None = None
     """When the tool schemas take more tokens than this, each turn offers the tools most relevant to the
     conversation (BM25 over names and descriptions), recently used ones first; None offers them all."""
+    chat_template_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    """More variables for the model's chat template on every turn (`enable_thinking`, ...)."""

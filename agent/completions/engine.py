@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from functools import cache
@@ -66,6 +66,24 @@ class _Plan:
     options: AgentOptions
     response_id: str
     created: int
+
+
+_TEMPLATE_ARGUMENTS = frozenset(
+    {"messages", "tools", "documents", "add_generation_prompt", "raise_exception", "strftime_now", "dict", "namespace"}
+)
+"""What the runtime gives every chat template itself (and the special tokens, `*_token`)."""
+
+
+def _template_kwargs(request: oa.ChatCompletionRequest, base: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The chat template's extra variables: the engine's, then the request's `chat_template_kwargs`, then
+    its `enable_thinking`."""
+    given = request.chat_template_kwargs or {}
+    if taken := sorted(k for k in given if k in _TEMPLATE_ARGUMENTS or k.endswith("_token")):
+        raise RequestError(f"chat_template_kwargs.{taken[0]}", "set by the request itself, not a template variable")
+    kwargs = {**base, **given}
+    if request.enable_thinking is not None:
+        kwargs["enable_thinking"] = request.enable_thinking
+    return kwargs
 
 
 class ChatEngine:
@@ -212,6 +230,7 @@ class ChatEngine:
             tool_choice=choice,
             sampling=to_sampling(request, base.sampling),
             max_calls_per_turn=1 if request.parallel_tool_calls is False else base.max_calls_per_turn,
+            chat_template_kwargs=_template_kwargs(request, base.chat_template_kwargs),
         )
         return _Plan(
             model_id=served,

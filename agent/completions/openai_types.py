@@ -85,7 +85,7 @@ class ChatCompletionRequest(wire.ChatCompletionRequest):
     `logprobs`, `top_logprobs`, `logit_bias`, `web_search_options`. Accepted and ignored: `user`, `metadata`,
     `store`, `service_tier`, `reasoning_effort`, a message's `name` and `refusal`, a function's `strict` and a
     schema's `strict` (calls and constrained replies always follow the schema), `truncate_sequence` (set
-    trimming on the Runner), `adapters`, `enable_thinking` (passed on; the bundled models have no thinking mode).
+    trimming on the Runner), `adapters`, `enable_thinking` (given to the chat template).
     """
 
     model_config = _FORBID
@@ -119,7 +119,12 @@ class ChatCompletionRequest(wire.ChatCompletionRequest):
     grammar_type: Literal["gbnf", "json_schema", "regex", "lark", "llguidance"] | None = Field(
         None, description="mistral.rs: the grammar's kind; gbnf and json_schema are supported."
     )
-    enable_thinking: bool | None = Field(None, description="Passed on; the bundled models have no thinking mode.")
+    enable_thinking: bool | None = Field(
+        None, description="Given to the model's chat template as `enable_thinking` (templates that read it)."
+    )
+    chat_template_kwargs: dict[str, Any] | None = Field(
+        None, description="More variables for the model's chat template, as vLLM and transformers take them."
+    )
     truncate_sequence: bool = Field(False, description="Accepted and ignored: trimming is a Runner setting.")
     adapters: list[str] | None = Field(None, description="Accepted and ignored (mistral.rs, deprecated).")
     # ours

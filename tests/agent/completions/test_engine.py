@@ -136,3 +136,36 @@ async def test_response_format_with_tools_is_one_pass_on_the_real_model() -> Non
     assert "calc_evaluate" in prompt.prompt  # the tools were on offer
     jsonschema.validate(json.loads(response.choices[0].message.content or ""), schema)
     assert response.usage is not None and response.usage.prompt_tokens == len(prompt.tokens)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("fields", "empty_think"),
+    [({}, False), ({"enable_thinking": False}, True), ({"chat_template_kwargs": {"enable_thinking": False}}, True),
+     ({"chat_template_kwargs": {"enable_thinking": False}, "enable_thinking": True}, False)],
+)  # fmt: skip
+async def test_enable_thinking_reaches_a_template_that_reads_it(fields: dict[str, Any], empty_think: bool) -> None:
+    """A Qwen3-shaped template writes an empty think block when `enable_thinking` is false."""
+    from pathlib import Path
+
+    from agent import ChatCompletionRequest
+    from inference import resolve_model
+    from inference.llama_cpp_backend import LlamaCppBackend
+
+    template = (Path(__file__).parents[2] / "inference" / "chat_templates" / "qwen3.jinja").read_text()
+    model = LlamaCppBackend(resolve_model("smollm2-135m"), chat_template=template, n_ctx=2048)
+    request = ChatCompletionRequest(messages=[{"role": "user", "content": "Hi"}], max_tokens=4, **fields)
+    async with ChatEngine([("qwen-shaped", model)]) as engine:
+        _, prompt = await engine.prompt(request)
+        await engine.complete(request)  # the same prompt is generated from
+    assert prompt.prompt.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n") is empty_think, prompt.prompt
+
+
+@pytest.mark.parametrize("name", ["messages", "add_generation_prompt", "raise_exception", "bos_token"])
+async def test_chat_template_kwargs_cannot_replace_what_the_runtime_gives_the_template(name: str) -> None:
+    from agent import ChatCompletionRequest, RequestError
+
+    request = ChatCompletionRequest(messages=[{"role": "user", "content": "Hi"}], chat_template_kwargs={name: 1})
+    async with ChatEngine([("m", OpenableScript([], model_id="m"))]) as engine:
+        with pytest.raises(RequestError, match=rf"chat_template_kwargs.{name}: set by the request itself"):
+            await engine.complete(request)
